@@ -1,0 +1,93 @@
+/**
+ * The one place that reads the environment. Every process calls `loadConfig()`
+ * once at start-up and passes the result down; nothing else reads `process.env`.
+ */
+
+export interface Config {
+  port: number;
+  mongodbUri: string;
+  mongodbDatabase: string;
+  temporalAddress: string;
+  temporalNamespace: string;
+  temporalTaskQueue: string;
+  smtpUrl: string;
+  publicUrl: string;
+  /** Sender used when neither the step nor the template names one. */
+  mailFrom: string;
+  bootstrapApiKey: string | undefined;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Default addresses of the local services that `npm start` launches. */
+export const LOCAL_DEFAULTS = {
+  port: 3000,
+  mongodbUri: 'mongodb://127.0.0.1:27017',
+  temporalAddress: '127.0.0.1:7233',
+  smtpUrl: 'smtp://127.0.0.1:2525',
+} as const;
+
+type Env = Record<string, string | undefined>;
+
+function readPort(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new ConfigError(`${name} must be a port number between 1 and 65535, got "${raw}"`);
+  }
+  return port;
+}
+
+function readUrl(env: Env, name: string, fallback: string, protocols: string[]): string {
+  const raw = env[name] === undefined || env[name] === '' ? fallback : env[name]!;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} must be a URL such as ${fallback}, got an invalid value`);
+  }
+  if (!protocols.includes(url.protocol)) {
+    throw new ConfigError(`${name} must use one of ${protocols.join(', ')}, got "${url.protocol}"`);
+  }
+  return raw;
+}
+
+function readName(env: Env, name: string, fallback: string, pattern: RegExp, hint: string): string {
+  const raw = env[name] === undefined || env[name] === '' ? fallback : env[name]!;
+  if (!pattern.test(raw)) throw new ConfigError(`${name} must be ${hint}, got "${raw}"`);
+  return raw;
+}
+
+/** Reads and validates the configuration, throwing a ConfigError that names the variable. */
+export function loadConfig(env: Env = process.env): Config {
+  const port = readPort(env, 'PORT', LOCAL_DEFAULTS.port);
+  const logLevel = readName(env, 'LOG_LEVEL', 'info', /^(debug|info|warn|error)$/, 'one of debug, info, warn, error');
+  const bootstrapApiKey = env.BOOTSTRAP_API_KEY === '' ? undefined : env.BOOTSTRAP_API_KEY;
+  if (bootstrapApiKey !== undefined && !/^[\x21-\x7e]{16,200}$/.test(bootstrapApiKey)) {
+    throw new ConfigError('BOOTSTRAP_API_KEY must be 16 to 200 printable characters without spaces');
+  }
+
+  return {
+    port,
+    mongodbUri: readUrl(env, 'MONGODB_URI', LOCAL_DEFAULTS.mongodbUri, ['mongodb:', 'mongodb+srv:']),
+    mongodbDatabase: readName(env, 'MONGODB_DATABASE', 'automations', /^[A-Za-z]{1,63}$/, 'Latin letters only'),
+    temporalAddress: readName(
+      env,
+      'TEMPORAL_ADDRESS',
+      LOCAL_DEFAULTS.temporalAddress,
+      /^[A-Za-z0-9.[\]:-]+:\d{1,5}$/,
+      'host:port, such as 127.0.0.1:7233',
+    ),
+    temporalNamespace: readName(env, 'TEMPORAL_NAMESPACE', 'default', /^[A-Za-z0-9._-]{1,255}$/, 'a namespace name'),
+    temporalTaskQueue: readName(env, 'TEMPORAL_TASK_QUEUE', 'automations', /^[A-Za-z0-9._-]{1,255}$/, 'a task queue name'),
+    smtpUrl: readUrl(env, 'SMTP_URL', LOCAL_DEFAULTS.smtpUrl, ['smtp:', 'smtps:']),
+    publicUrl: readUrl(env, 'PUBLIC_URL', `http://localhost:${port}`, ['http:', 'https:']).replace(/\/+$/, ''),
+    mailFrom: env.MAIL_FROM && env.MAIL_FROM !== '' ? env.MAIL_FROM : 'Automations <automations@localhost>',
+    bootstrapApiKey,
+    logLevel: logLevel as Config['logLevel'],
+  };
+}
