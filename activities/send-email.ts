@@ -1,0 +1,157 @@
+/**
+ * The send_email activity: at most one email per run step. The email is
+ * recorded under `<runId>:<stepKey>` before delivery with a stable Message-ID,
+ * so a retry after a crash finds the record and either returns the first
+ * result or re-sends the same message, which receivers de-duplicate.
+ */
+import { ApplicationFailure } from '@temporalio/activity';
+import type { Logger } from '../config/logger.js';
+import { uuidv7 } from '../domain/ids.js';
+import { renderTemplate } from '../domain/render.js';
+import { resolveRecord } from '../domain/variables.js';
+import { isPermanentSmtpFailure, type Mailer } from '../mail/mailer.js';
+import type { EmailDocument, EmailsRepository } from '../repositories/emails.js';
+import { requireContact, type ContactStore } from './contacts.js';
+import { STEP_FAILURE, type SendEmailInput, type SendEmailResult } from './types.js';
+
+export interface PublishedTemplate {
+  id: string;
+  name: string;
+  subject: string | null;
+  html: string;
+  text: string | null;
+  from: string | null;
+  reply_to: string[] | null;
+  variables: { key: string; type: 'string' | 'number'; fallback_value: string | number | null }[];
+}
+
+export type TemplateLookup =
+  | { status: 'missing' }
+  | { status: 'draft'; name: string }
+  | ({ status: 'published' } & PublishedTemplate);
+
+export interface TemplateSource {
+  getPublished(id: string): Promise<TemplateLookup>;
+}
+
+interface SendEmailDependencies {
+  contacts: ContactStore;
+  templates: TemplateSource;
+  emails: EmailsRepository;
+  mailer: Mailer;
+  mailFrom: string;
+  log: Logger;
+}
+
+export function createSendEmail(deps: SendEmailDependencies) {
+  return async function sendEmail(input: SendEmailInput): Promise<SendEmailResult> {
+    const idempotencyKey = `${input.runId}:${input.stepKey}`;
+    const previous = await deps.emails.findByIdempotencyKey(idempotencyKey);
+    if (previous?.status === 'sent') return sentResult(previous);
+
+    // Re-read right before delivery: the contact may have unsubscribed since the run started.
+    const contact = await requireContact(deps.contacts, input.contactId);
+    if (contact.unsubscribed) return { status: 'skipped', to: contact.email, reason: 'unsubscribed' };
+    // TODO(#3): skip contacts opted out of the step's topic_id.
+
+    const email = previous ?? (await deps.emails.reserve(await buildEmail(deps, input, contact)));
+    if (email.status === 'sent') return sentResult(email);
+
+    const log = deps.log.child({ runId: input.runId, automationId: input.automationId, stepKey: input.stepKey });
+    let response: string;
+    try {
+      ({ response } = await deps.mailer.send({
+        from: email.from,
+        to: email.to,
+        replyTo: email.reply_to,
+        subject: email.subject,
+        html: email.html,
+        text: email.text,
+        messageId: email.message_id,
+        headers: { 'X-Automation-Run-Id': input.runId },
+      }));
+    } catch (err) {
+      const reply = (err as { response?: string }).response ?? (err instanceof Error ? err.message : String(err));
+      if (isPermanentSmtpFailure(err)) {
+        log.warn({ emailId: email._id, reply }, 'SMTP server rejected the email permanently');
+        throw ApplicationFailure.nonRetryable(`SMTP server rejected the email: ${reply}`, STEP_FAILURE.smtpRejected);
+      }
+      log.warn({ emailId: email._id, reply }, 'email delivery failed, will retry');
+      throw err;
+    }
+
+    await deps.emails.markSent(email._id, response, Date.now());
+    log.info({ emailId: email._id, to: email.to }, 'email sent');
+    return sentResult(email);
+  };
+}
+
+async function buildEmail(
+  deps: SendEmailDependencies,
+  input: SendEmailInput,
+  contact: Awaited<ReturnType<typeof requireContact>>,
+): Promise<Parameters<EmailsRepository['reserve']>[0]> {
+  const { config } = input;
+  const template = await deps.templates.getPublished(config.template.id);
+  if (template.status === 'missing') {
+    throw ApplicationFailure.nonRetryable(
+      `template ${config.template.id} does not exist`,
+      STEP_FAILURE.templateNotFound,
+    );
+  }
+  if (template.status === 'draft') {
+    throw ApplicationFailure.nonRetryable(
+      `template '${template.name}' is not published; publish it, then run the automation again`,
+      STEP_FAILURE.templateNotPublished,
+    );
+  }
+
+  const values = resolveRecord(config.template.variables ?? {}, {
+    event: input.context.event,
+    contact,
+    waitEvents: input.context.waitEvents,
+  });
+  let rendered;
+  try {
+    rendered = renderTemplate(
+      { ...template, subject: config.subject ?? template.subject ?? '' },
+      values,
+      contact,
+    );
+  } catch (err) {
+    throw ApplicationFailure.nonRetryable(
+      `template '${template.name}' could not be rendered: ${err instanceof Error ? err.message : String(err)}`,
+      STEP_FAILURE.renderFailed,
+    );
+  }
+
+  const id = uuidv7();
+  const replyTo = config.reply_to ?? template.reply_to ?? [];
+  return {
+    _id: id,
+    idempotency_key: `${input.runId}:${input.stepKey}`,
+    run_id: input.runId,
+    automation_id: input.automationId,
+    step_key: input.stepKey,
+    contact_id: contact.id,
+    template_id: template.id,
+    variables_json: JSON.stringify(values),
+    message_id: `<${id}@automations.local>`,
+    from: config.from ?? template.from ?? deps.mailFrom,
+    to: contact.email,
+    reply_to: Array.isArray(replyTo) ? replyTo : [replyTo],
+    subject: rendered.subject,
+    html: rendered.html,
+    text: rendered.text,
+    created_at: Date.now(),
+  };
+}
+
+function sentResult(email: EmailDocument): SendEmailResult {
+  return {
+    status: 'sent',
+    to: email.to,
+    email_id: email._id,
+    template: { id: email.template_id, variables: JSON.parse(email.variables_json) as Record<string, unknown> },
+  };
+}

@@ -1,0 +1,64 @@
+/**
+ * Inputs and results of the run's activities. The workflow imports these
+ * types only; the implementations live in this folder.
+ */
+import type {
+  ContactUpdateConfig,
+  SendEmailConfig,
+} from '../domain/graph.js';
+import type { RunState } from '../domain/run-state.js';
+import type { ContactSnapshot } from '../workflows/contract.js';
+
+/** Values a step may reference with `{ "var": ... }`. */
+export interface VariableContext {
+  event: Record<string, unknown>;
+  waitEvents: Record<string, Record<string, unknown>>;
+}
+
+export interface SendEmailInput {
+  runId: string;
+  automationId: string;
+  stepKey: string;
+  contactId: string;
+  config: SendEmailConfig;
+  context: VariableContext;
+}
+
+export type SendEmailResult =
+  | {
+      status: 'sent';
+      to: string;
+      email_id: string;
+      template: { id: string; variables: Record<string, unknown> };
+    }
+  | { status: 'skipped'; to: string; reason: 'unsubscribed' | 'topic_opt_out' };
+
+export interface ContactUpdateInput {
+  contactId: string;
+  config: ContactUpdateConfig;
+  context: VariableContext;
+}
+
+export interface ContactUpdateResult {
+  updated: Record<string, unknown>;
+}
+
+export interface RunActivities {
+  sendEmail(input: SendEmailInput): Promise<SendEmailResult>;
+  loadContact(input: { contactId: string }): Promise<ContactSnapshot | null>;
+  updateContact(input: ContactUpdateInput): Promise<ContactUpdateResult>;
+  deleteContact(input: { contactId: string }): Promise<{ deleted: boolean }>;
+  addToSegment(input: { contactId: string; segmentId: string }): Promise<{ segment_id: string }>;
+  saveRunState(input: { state: RunState }): Promise<void>;
+}
+
+/** Failure types the activities raise as non-retryable application failures. */
+export const STEP_FAILURE = {
+  contactNotFound: 'contact_not_found',
+  templateNotFound: 'template_not_found',
+  templateNotPublished: 'template_not_published',
+  segmentNotFound: 'segment_not_found',
+  renderFailed: 'render_failed',
+  smtpRejected: 'smtp_rejected',
+  invalidValue: 'invalid_value',
+} as const;

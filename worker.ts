@@ -1,0 +1,86 @@
+/**
+ * The worker process: hosts the run workflow and its activities on one task queue.
+ * Run it with `tsx worker.ts`; `npm start` does that for you.
+ */
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import { createActivities, type ActivityDependencies } from './activities/index.js';
+import { loadConfig } from './config/config.js';
+import { createLogger } from './config/logger.js';
+import { createMailer } from './mail/mailer.js';
+import { connectMongo, createRepositories, ensureAllIndexes } from './repositories/db.js';
+import { EmailsRepository } from './repositories/emails.js';
+
+export const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
+
+export interface AutomationWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  dependencies: ActivityDependencies;
+  /** A pre-built bundle; tests build it once and share it between workers. */
+  workflowBundle?: WorkflowBundleOption;
+}
+
+export function createAutomationWorker(options: AutomationWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    activities: createActivities(options.dependencies),
+  });
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger(config.logLevel, { service: 'worker' });
+
+  const mongo = await connectMongo(config);
+  const repos = createRepositories(mongo.db);
+  const emails = new EmailsRepository(mongo.db);
+  await ensureAllIndexes(repos);
+  await emails.ensureIndexes();
+
+  const mailer = createMailer(config.smtpUrl);
+  const connection = await NativeConnection.connect({ address: config.temporalAddress });
+  const worker = await createAutomationWorker({
+    connection,
+    namespace: config.temporalNamespace,
+    taskQueue: config.temporalTaskQueue,
+    dependencies: {
+      contacts: repos.contacts,
+      segments: repos.segments,
+      templates: repos.templates,
+      runs: repos.runs,
+      emails,
+      mailer,
+      mailFrom: config.mailFrom,
+      log,
+    },
+  });
+
+  const stop = (): void => {
+    log.info({}, 'worker shutting down');
+    worker.shutdown();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+
+  log.info({ taskQueue: config.temporalTaskQueue, temporalAddress: config.temporalAddress }, 'worker started');
+  try {
+    await worker.run();
+  } finally {
+    mailer.close();
+    await connection.close();
+    await mongo.client.close();
+    log.info({}, 'worker stopped');
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((err: unknown) => {
+    createLogger('error').error({ err }, 'worker failed');
+    process.exit(1);
+  });
+}

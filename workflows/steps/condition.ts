@@ -1,0 +1,23 @@
+import type { Step } from '../../domain/graph.js';
+import { evaluateRule } from '../../domain/rules.js';
+import { contactActivities } from '../activities.js';
+import type { RunContext } from '../run-context.js';
+import { StepFailure, type StepOutcome } from './outcome.js';
+
+type ConditionStep = Extract<Step, { type: 'condition' }>;
+
+/** Evaluates the rule tree against the trigger payload and the contact as it is now. */
+export async function runCondition(run: RunContext, step: ConditionStep): Promise<StepOutcome> {
+  const contact = await contactActivities.loadContact({ contactId: run.state.contactId });
+  let met: boolean;
+  try {
+    met = evaluateRule(step.config, { event: run.input.trigger.payload, contact });
+  } catch (err) {
+    throw new StepFailure('condition_failed', err instanceof Error ? err.message : String(err));
+  }
+  return {
+    status: 'completed',
+    output: { result: met },
+    follow: met ? 'condition_met' : 'condition_not_met',
+  };
+}
