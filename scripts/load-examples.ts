@@ -14,8 +14,8 @@ const EXAMPLES_DIR = fileURLToPath(new URL('../examples/', import.meta.url));
 export interface LoadExamplesOptions {
   baseUrl: string;
   apiKey: string;
-  /** Rewrites each delay and timeout, so tests can run the examples in seconds. */
-  mapDuration?: (duration: string) => string;
+  /** Rewrites each delay and wait timeout, so tests can run the examples in seconds. */
+  mapDuration?: (duration: string, use: 'delay' | 'timeout') => string;
   /** Status given to every automation; the files say `enabled`. */
   status?: 'enabled' | 'disabled';
 }
@@ -101,8 +101,10 @@ async function resolveStep(
     config.segment_id = loaded.segments[name];
   }
   const map = options.mapDuration;
-  if (map && step.type === 'delay') config.duration = map(config.duration as string);
-  if (map && step.type === 'wait_for_event' && typeof config.timeout === 'string') config.timeout = map(config.timeout);
+  if (map && step.type === 'delay') config.duration = map(config.duration as string, 'delay');
+  if (map && step.type === 'wait_for_event' && typeof config.timeout === 'string') {
+    config.timeout = map(config.timeout, 'timeout');
+  }
   return { ...step, config };
 }
 
