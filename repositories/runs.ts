@@ -1,0 +1,177 @@
+/**
+ * The MongoDB mirror of runs, written by the worker as runs progress and read
+ * by the API for listing. Temporal is the source of truth. Each write carries
+ * the run's `version`, and the mirror keeps only the newest one it has seen.
+ */
+import type { Collection, Db, Filter } from 'mongodb';
+import type { StepType } from '../domain/graph.js';
+import type { RunState, RunStatus, RunStepState, StepError, StepStatus } from '../domain/run-state.js';
+import { findPage } from './cursor.js';
+import type { Page, PageRequest } from './cursor.js';
+import { isDuplicateKeyError } from './errors.js';
+
+interface RunStepDoc {
+  key: string;
+  type: StepType;
+  status: StepStatus;
+  /** JSON of the step output; outputs carry user keys that may contain `.` or start with `$`. */
+  output_json: string | null;
+  error: StepError | null;
+  created_at: Date;
+  started_at: Date | null;
+  completed_at: Date | null;
+}
+
+export interface RunDoc {
+  _id: string;
+  automation_id: string;
+  contact_id: string;
+  status: RunStatus;
+  trigger_event_id: string;
+  trigger_event: string;
+  /** JSON of the event payload, for the same reason as `output_json`. */
+  trigger_payload_json: string;
+  steps: RunStepDoc[];
+  created_at: Date;
+  started_at: Date | null;
+  completed_at: Date | null;
+  version: number;
+  updated_at: Date;
+}
+
+export interface ListRunsOptions {
+  automationId: string;
+  statuses?: RunStatus[] | undefined;
+  limit: number;
+  after?: string | undefined;
+  before?: string | undefined;
+}
+
+function toDate(millis: number | null): Date | null {
+  return millis === null ? null : new Date(millis);
+}
+
+function toMillis(date: Date | null): number | null {
+  return date === null ? null : date.getTime();
+}
+
+function stepToDoc(step: RunStepState): RunStepDoc {
+  return {
+    key: step.key,
+    type: step.type,
+    status: step.status,
+    output_json: step.output === null ? null : JSON.stringify(step.output),
+    error: step.error === null ? null : { name: step.error.name, message: step.error.message },
+    created_at: new Date(step.createdAt),
+    started_at: toDate(step.startedAt),
+    completed_at: toDate(step.completedAt),
+  };
+}
+
+function stepFromDoc(doc: RunStepDoc): RunStepState {
+  return {
+    key: doc.key,
+    type: doc.type,
+    status: doc.status,
+    output: doc.output_json === null ? null : (JSON.parse(doc.output_json) as Record<string, unknown>),
+    error: doc.error,
+    createdAt: doc.created_at.getTime(),
+    startedAt: toMillis(doc.started_at),
+    completedAt: toMillis(doc.completed_at),
+  };
+}
+
+function fromDoc(doc: RunDoc): RunState {
+  return {
+    runId: doc._id,
+    automationId: doc.automation_id,
+    contactId: doc.contact_id,
+    status: doc.status,
+    trigger: {
+      eventId: doc.trigger_event_id,
+      event: doc.trigger_event,
+      payload: JSON.parse(doc.trigger_payload_json) as Record<string, unknown>,
+    },
+    steps: doc.steps.map(stepFromDoc),
+    createdAt: doc.created_at.getTime(),
+    startedAt: toMillis(doc.started_at),
+    completedAt: toMillis(doc.completed_at),
+    version: doc.version,
+  };
+}
+
+export class RunsRepository {
+  private readonly runs: Collection<RunDoc>;
+
+  constructor(db: Db) {
+    this.runs = db.collection<RunDoc>('runs');
+  }
+
+  async ensureIndexes(): Promise<void> {
+    // list without a status filter: runs of one automation, newest first.
+    await this.runs.createIndex({ automation_id: 1, _id: -1 }, { name: 'automation_id' });
+    // list with a status filter, and findRunningIdsByAutomation (status 'running').
+    await this.runs.createIndex({ automation_id: 1, status: 1, _id: -1 }, { name: 'automation_status_id' });
+    // findRunningIdsByContact: runs of one contact still in progress, on every event sent.
+    await this.runs.createIndex({ contact_id: 1, status: 1 }, { name: 'contact_status' });
+  }
+
+  /**
+   * Writes `state` unless the mirror already contains this version or a newer
+   * one. The filter matches only an older version; when the run exists with
+   * a newer one, the upsert's insert collides on `_id` and the write is
+   * dropped as stale. Safe to repeat.
+   */
+  async saveState(state: RunState): Promise<void> {
+    const fields: Omit<RunDoc, '_id'> = {
+      automation_id: state.automationId,
+      contact_id: state.contactId,
+      status: state.status,
+      trigger_event_id: state.trigger.eventId,
+      trigger_event: state.trigger.event,
+      trigger_payload_json: JSON.stringify(state.trigger.payload),
+      steps: state.steps.map(stepToDoc),
+      created_at: new Date(state.createdAt),
+      started_at: toDate(state.startedAt),
+      completed_at: toDate(state.completedAt),
+      version: state.version,
+      updated_at: new Date(),
+    };
+
+    try {
+      await this.runs.updateOne({ _id: state.runId, version: { $lt: state.version } }, { $set: fields }, { upsert: true });
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+    }
+  }
+
+  async findById(runId: string): Promise<RunState | null> {
+    const doc = await this.runs.findOne({ _id: runId });
+    return doc ? fromDoc(doc) : null;
+  }
+
+  /** Lists one page of an automation's runs, newest first, optionally only those in `statuses`. */
+  async list(options: ListRunsOptions): Promise<Page<RunState>> {
+    const filter: Filter<RunDoc> = { automation_id: options.automationId };
+    if (options.statuses !== undefined && options.statuses.length > 0) {
+      filter.status = options.statuses.length === 1 ? options.statuses[0]! : { $in: options.statuses };
+    }
+    const page: PageRequest = { limit: options.limit, after: options.after, before: options.before };
+    const result = await findPage(this.runs, filter, page);
+    return { items: result.items.map(fromDoc), hasMore: result.hasMore };
+  }
+
+  async findRunningIdsByContact(contactId: string): Promise<string[]> {
+    const docs = await this.runs
+      .find({ contact_id: contactId, status: 'running' }, { projection: { _id: 1 } })
+      .toArray();
+    return docs.map((doc) => doc._id);
+  }
+
+  async findRunningIdsByAutomation(automationId: string): Promise<string[]> {
+    const docs = await this.runs
+      .find({ automation_id: automationId, status: 'running' }, { projection: { _id: 1 } })
+      .toArray();
+    return docs.map((doc) => doc._id);
+  }
+}
