@@ -9,7 +9,14 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, NativeConnection, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  DefaultLogger,
+  NativeConnection,
+  Runtime,
+  type Worker,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
 import { createApp } from '../../api/app.js';
 import { loadConfig, type Config } from '../../config/config.js';
 import { silentLogger } from '../../config/logger.js';
@@ -20,6 +27,9 @@ import { connectMongo, createRepositories, ensureAllIndexes } from '../../reposi
 import { EmailsRepository } from '../../repositories/emails.js';
 import { createAutomationWorker, WORKFLOWS_PATH } from '../../worker.js';
 import { mongodbUri, temporalAddress, uniqueDatabaseName, uniqueTaskQueue } from './services.js';
+
+// Workers log each state change at INFO; tests only need warnings and errors.
+Runtime.install({ logger: new DefaultLogger('WARN') });
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 
