@@ -5,6 +5,8 @@
 
 export interface Config {
   port: number;
+  /** Address the API listens on; loopback unless HOST says otherwise. */
+  host: string;
   mongodbUri: string;
   mongodbDatabase: string;
   temporalAddress: string;
@@ -73,6 +75,7 @@ export function loadConfig(env: Env = process.env): Config {
 
   return {
     port,
+    host: readName(env, 'HOST', '127.0.0.1', /^[A-Za-z0-9.:[\]-]{1,255}$/, 'a host name or IP address, such as 127.0.0.1 or 0.0.0.0'),
     mongodbUri: readUrl(env, 'MONGODB_URI', LOCAL_DEFAULTS.mongodbUri, ['mongodb:', 'mongodb+srv:']),
     mongodbDatabase: readName(env, 'MONGODB_DATABASE', 'automations', /^[A-Za-z]{1,63}$/, 'Latin letters only'),
     temporalAddress: readName(

@@ -9,5 +9,5 @@ import { MongoServerError } from 'mongodb';
 export function isDuplicateKeyError(error: unknown): boolean {
   if (!(error instanceof MongoServerError)) return false;
   if (error.code === 11000) return true;
-  return error.code === 1 && /UNIQUE constraint failed|duplicate key value violates unique constraint/.test(error.message);
+  return error.code === 1 && error.message.includes('UNIQUE constraint failed');
 }

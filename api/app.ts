@@ -1,0 +1,38 @@
+/**
+ * The HTTP API as a Hono app. Services arrive through `createApp` and reach
+ * handlers as context variables, so no module keeps a database or Temporal client.
+ */
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { methodNotAllowed } from 'hono/method-not-allowed';
+import { requireApiKey } from './auth.js';
+import type { AppEnv, Services } from './context.js';
+import { bodyTooLarge, createErrorHandler, MAX_BODY_BYTES, methodNotAllowedResponse, notFoundHandler } from './errors.js';
+import { createAutomationsRoutes } from './routes/automations.js';
+import { createContactsRoutes } from './routes/contacts.js';
+import { createEventsRoutes } from './routes/events.js';
+import { createSegmentsRoutes } from './routes/segments.js';
+import { createTemplatesRoutes } from './routes/templates.js';
+
+export function createApp(services: Services): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.onError(createErrorHandler(services.log));
+  app.notFound(notFoundHandler);
+
+  app.use('*', async (c, next) => {
+    c.set('services', services);
+    await next();
+  });
+  app.use('*', methodNotAllowed({ app, onMethodNotAllowed: methodNotAllowedResponse }));
+  app.use('*', bodyLimit({ maxSize: MAX_BODY_BYTES, onError: bodyTooLarge }));
+  app.use('*', requireApiKey);
+
+  app.route('/templates', createTemplatesRoutes());
+  app.route('/contacts', createContactsRoutes());
+  app.route('/segments', createSegmentsRoutes());
+  app.route('/automations', createAutomationsRoutes());
+  app.route('/events', createEventsRoutes());
+
+  return app;
+}
