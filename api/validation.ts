@@ -116,6 +116,14 @@ export function issueToError(issue: core.$ZodIssue, data: unknown, where: Where)
     return where === 'body' ? ApiError.validation(message) : ApiError.invalidParameter(message);
   }
 
+  if (issue.code === 'invalid_key') {
+    const key = String(issue.path[issue.path.length - 1]);
+    const parent = formatPath(issue.path.slice(0, -1));
+    const reason = issue.issues[0]?.message ?? 'is invalid';
+    const message = parent === '' ? `Key \`${key}\` ${reason}.` : `Key \`${key}\` in \`${parent}\` ${reason}.`;
+    return where === 'body' ? ApiError.validation(message) : ApiError.invalidParameter(message);
+  }
+
   const message = `${subject(path, where)} ${issue.message}.`;
   if (where !== 'body') return ApiError.invalidParameter(message);
   if (issue.code === 'invalid_type' && path !== '' && readAt(data, issue.path) === undefined) {
