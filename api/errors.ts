@@ -18,6 +18,7 @@ export type ErrorName =
   | 'invalid_api_key'
   | 'not_found'
   | 'method_not_allowed'
+  | 'invalid_idempotency_key'
   | 'invalid_idempotent_request'
   | 'application_error'
   | 'internal_server_error';

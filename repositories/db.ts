@@ -8,6 +8,7 @@ import type { Config } from '../config/config.js';
 import { ApiKeysRepository } from './api-keys.js';
 import { AutomationsRepository } from './automations.js';
 import { ContactsRepository } from './contacts.js';
+import { IdempotencyRepository } from './idempotency.js';
 import { RunsRepository } from './runs.js';
 import { SegmentsRepository } from './segments.js';
 import { TemplatesRepository } from './templates.js';
@@ -19,6 +20,7 @@ export interface Repositories {
   templates: TemplatesRepository;
   automations: AutomationsRepository;
   runs: RunsRepository;
+  idempotency: IdempotencyRepository;
 }
 
 export interface MongoConnection {
@@ -46,6 +48,7 @@ export function createRepositories(db: Db): Repositories {
     templates: new TemplatesRepository(db),
     automations: new AutomationsRepository(db),
     runs: new RunsRepository(db),
+    idempotency: new IdempotencyRepository(db),
   };
 }
 

@@ -3,27 +3,33 @@
  * the event and delivers the event to the contact's runs in progress.
  */
 import { Hono } from 'hono';
+import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { z } from 'zod';
 import { deterministicUuidv7, uuidv7 } from '../../domain/ids.js';
 import type { ContactDoc } from '../../repositories/contacts.js';
+import { sha256 } from '../../repositories/idempotency.js';
 import type { AppEnv, Services } from '../context.js';
 import { forEachWithConcurrency } from '../concurrency.js';
 import { ApiError } from '../errors.js';
 import { sendEventBody } from '../schemas/events.js';
-import { parseBody } from '../validation.js';
+import { parseBody, truncate } from '../validation.js';
 
 /** Runs started at once for one event. */
 export const START_CONCURRENCY = 20;
 
-async function resolveContact(
-  services: Services,
-  target: { contact_id?: string | undefined; email?: string | undefined },
-): Promise<ContactDoc> {
-  if (target.contact_id !== undefined) {
-    const contact = await services.repos.contacts.findById(target.contact_id);
-    if (!contact) throw ApiError.notFound(`Contact ${target.contact_id} was not found.`);
+const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,256}$/;
+const IDEMPOTENCY_CLEANUP_INTERVAL_MS = 60 * 60 * 1000;
+
+type SendEventBody = z.output<typeof sendEventBody>;
+
+async function resolveContact(services: Services, body: SendEventBody): Promise<ContactDoc> {
+  if (body.contact_id !== undefined) {
+    const contact = await services.repos.contacts.findById(body.contact_id);
+    if (!contact) throw ApiError.notFound(`Contact ${body.contact_id} was not found.`);
     return contact;
   }
-  const { contact, created } = await services.repos.contacts.findOrCreateByEmail(target.email!);
+  const { contact, created } = await services.repos.contacts.findOrCreateByEmail(body.email!);
   if (created) services.log.info({ contactId: contact._id }, 'created a contact for an event sent by email address');
   return contact;
 }
@@ -38,59 +44,113 @@ async function withEngine(services: Services, ids: { eventId: string; contactId:
   }
 }
 
+/**
+ * Starts the event's runs and signals the contact's runs in progress. Run ids
+ * derive from the event id and the automation id, so repeating this with the
+ * same event id starts no run twice.
+ */
+async function acceptEvent(services: Services, body: SendEventBody, eventId: string, acceptedAt: number): Promise<void> {
+  const { repos, engine, log } = services;
+  const contact = await resolveContact(services, body);
+  const automations = await repos.automations.findEnabledByTriggerEvent(body.event);
+  const trigger = { eventId, event: body.event, payload: body.payload ?? {} };
+  const ids = { eventId, contactId: contact._id };
+
+  const startedRunIds = new Set<string>();
+  await withEngine(services, ids, () =>
+    forEachWithConcurrency(automations, START_CONCURRENCY, async (automation) => {
+      const runId = deterministicUuidv7(`${eventId}:${automation.id}`, acceptedAt);
+      startedRunIds.add(runId);
+      await engine.startRun({
+        runId,
+        automationId: automation.id,
+        contactId: contact._id,
+        createdAt: acceptedAt,
+        trigger,
+        graph: automation.graph,
+      });
+    }),
+  );
+
+  // The mirror may already list the runs just started; they are left out,
+  // so a run never receives the event that started it.
+  const waitingRunIds = await repos.runs.findRunningIdsByContact(contact._id);
+  const recipients = waitingRunIds.filter((runId) => !startedRunIds.has(runId));
+  if (recipients.length > 0) {
+    await withEngine(services, ids, () =>
+      engine.deliverEvent(recipients, { ...trigger, contact: repos.contacts.toSnapshot(contact) }),
+    );
+  }
+
+  log.info({ ...ids, event: body.event, runsStarted: startedRunIds.size }, 'accepted an event');
+}
+
+function readIdempotencyKey(c: Context<AppEnv>): string | undefined {
+  const key = c.req.header('idempotency-key');
+  if (key === undefined) return undefined;
+  if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {
+    throw new ApiError(
+      422,
+      'invalid_idempotency_key',
+      'The Idempotency-Key header must be 1 to 256 printable ASCII characters without spaces.',
+    );
+  }
+  return key;
+}
+
 export function createEventsRoutes() {
   const routes = new Hono<AppEnv>();
+  let lastCleanup = 0;
+
+  /** Deletes expired idempotency keys at most once an hour, without delaying the request. */
+  const cleanUpIdempotencyKeys = (services: Services, now: number): void => {
+    if (now - lastCleanup < IDEMPOTENCY_CLEANUP_INTERVAL_MS) return;
+    lastCleanup = now;
+    services.repos.idempotency.deleteExpired(now).catch((error: unknown) => {
+      services.log.warn({ err: error }, 'deleting expired idempotency keys failed; the next request retries');
+    });
+  };
 
   /**
    * Responds 202 only after every run has started and the event has been
    * signalled, so the event is durable in Temporal once accepted. When the
-   * engine fails, the response is 503 `application_error`. Runs already
-   * started keep going, and a retry sends the event again under a new event id.
+   * engine fails, the response is 503 `application_error` and runs already
+   * started keep going. A retry with the same Idempotency-Key reuses the
+   * event id, so it starts only the runs that are missing. A retry without
+   * one sends a new event.
    */
   routes.post('/send', async (c) => {
     const body = await parseBody(c, sendEventBody);
+    const idempotencyKey = readIdempotencyKey(c);
     const { services } = c.var;
-    const { repos, engine, log } = services;
+    const responseBody = { object: 'event' as const, event: body.event };
 
-    const contact = await resolveContact(services, body);
-    const automations = await repos.automations.findEnabledByTriggerEvent(body.event);
-
-    const eventId = uuidv7();
-    const acceptedAt = Date.now();
-    const payload = body.payload ?? {};
-    const trigger = { eventId, event: body.event, payload };
-
-    const startedRunIds = new Set<string>();
-    await withEngine(services, { eventId, contactId: contact._id }, () =>
-      forEachWithConcurrency(automations, START_CONCURRENCY, async (automation) => {
-        const runId = deterministicUuidv7(`${eventId}:${automation.id}`, acceptedAt);
-        startedRunIds.add(runId);
-        await engine.startRun({
-          runId,
-          automationId: automation.id,
-          contactId: contact._id,
-          createdAt: acceptedAt,
-          trigger,
-          graph: automation.graph,
-        });
-      }),
-    );
-
-    // The mirror may already list the runs just started; they are left out,
-    // so a run never receives the event that started it.
-    const waitingRunIds = await repos.runs.findRunningIdsByContact(contact._id);
-    const recipients = waitingRunIds.filter((runId) => !startedRunIds.has(runId));
-    if (recipients.length > 0) {
-      await withEngine(services, { eventId, contactId: contact._id }, () =>
-        engine.deliverEvent(recipients, { ...trigger, contact: repos.contacts.toSnapshot(contact) }),
-      );
+    let eventId = uuidv7();
+    let acceptedAt = Date.now();
+    if (idempotencyKey !== undefined) {
+      const requestHash = sha256(JSON.stringify(body));
+      const claim = await services.repos.idempotency.claim(idempotencyKey, { requestHash, eventId, acceptedAt });
+      if (claim.requestHash !== requestHash) {
+        throw new ApiError(
+          422,
+          'invalid_idempotent_request',
+          `Idempotency-Key "${truncate(idempotencyKey)}" was already used with a different request body; send a new key for a new request.`,
+        );
+      }
+      if (claim.response !== null) {
+        return c.json(claim.response.body as object, claim.response.status as ContentfulStatusCode);
+      }
+      eventId = claim.eventId;
+      acceptedAt = claim.acceptedAt;
+      cleanUpIdempotencyKeys(services, Date.now());
     }
 
-    log.info(
-      { eventId, event: body.event, contactId: contact._id, runsStarted: startedRunIds.size },
-      'accepted an event',
-    );
-    return c.json({ object: 'event' as const, event: body.event }, 202);
+    await acceptEvent(services, body, eventId, acceptedAt);
+
+    if (idempotencyKey !== undefined) {
+      await services.repos.idempotency.complete(idempotencyKey, { status: 202, body: responseBody });
+    }
+    return c.json(responseBody, 202);
   });
 
   return routes;

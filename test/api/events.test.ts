@@ -138,3 +138,84 @@ describe('POST /events/send', () => {
     expect(api.engine.started).toEqual([]);
   });
 });
+
+describe('Idempotency-Key on /events/send', () => {
+  it('replays the first response and starts nothing twice', async () => {
+    await createAutomation('idem.replay', 'enabled');
+    const body = { event: 'idem.replay', email: 'idem@example.com', payload: { n: 1 } };
+    const headers = { 'Idempotency-Key': 'order-1001' };
+
+    const first = await api.request('POST', '/events/send', body, headers);
+    expect(first.status).toBe(202);
+    expect(api.engine.started).toHaveLength(1);
+
+    const second = await api.request('POST', '/events/send', body, headers);
+    expect(second.status).toBe(202);
+    expect(second.body).toEqual(first.body);
+    expect(api.engine.started).toHaveLength(1);
+  });
+
+  it('reuses the event id after a failed attempt', async () => {
+    await createAutomation('idem.retry', 'enabled');
+    const body = { event: 'idem.retry', email: 'retry@example.com' };
+    const headers = { 'Idempotency-Key': 'retry-7' };
+
+    api.engine.failure = new Error('unavailable');
+    const failed = await api.request('POST', '/events/send', body, headers);
+    expect(failed.status).toBe(503);
+
+    api.engine.failure = undefined;
+    const retried = await api.request('POST', '/events/send', body, headers);
+    expect(retried.status).toBe(202);
+    expect(api.engine.started).toHaveLength(1);
+
+    const withoutKey = await api.request('POST', '/events/send', body);
+    expect(withoutKey.status).toBe(202);
+    expect(api.engine.started).toHaveLength(2);
+    expect(api.engine.started[1]!.runId).not.toBe(api.engine.started[0]!.runId);
+  });
+
+  it('derives the same run id on a retry of an unfinished request', async () => {
+    const automationId = await createAutomation('idem.same', 'enabled');
+    const body = { event: 'idem.same', email: 'same@example.com' };
+    const headers = { 'Idempotency-Key': 'same-run' };
+    // Plays a crash after the runs started but before the response was stored.
+    const original = api.repos.idempotency.complete.bind(api.repos.idempotency);
+    api.repos.idempotency.complete = async () => {
+      throw new Error('process died');
+    };
+    try {
+      expect((await api.request('POST', '/events/send', body, headers)).status).toBe(500);
+    } finally {
+      api.repos.idempotency.complete = original;
+    }
+
+    expect((await api.request('POST', '/events/send', body, headers)).status).toBe(202);
+    const runIds = api.engine.started.filter((input) => input.automationId === automationId).map((input) => input.runId);
+    expect(runIds).toHaveLength(2);
+    expect(runIds[1]).toBe(runIds[0]);
+  });
+
+  it('rejects a key reused with another body', async () => {
+    const headers = { 'Idempotency-Key': 'reused' };
+    expect((await api.request('POST', '/events/send', { event: 'a', email: 'reuse@example.com' }, headers)).status).toBe(202);
+    const response = await api.request('POST', '/events/send', { event: 'b', email: 'reuse@example.com' }, headers);
+    expect(response.status).toBe(422);
+    expect(response.body.name).toBe('invalid_idempotent_request');
+  });
+
+  it('rejects a malformed key', async () => {
+    const response = await api.request('POST', '/events/send', { event: 'a', email: 'k@example.com' }, { 'Idempotency-Key': 'has spaces' });
+    expect(response.status).toBe(422);
+    expect(response.body.name).toBe('invalid_idempotency_key');
+  });
+
+  it('starts a new claim once the 24-hour window has passed', async () => {
+    const day = 24 * 60 * 60 * 1000;
+    const old = await api.repos.idempotency.claim('expiring', { requestHash: 'h', eventId: 'old-event', acceptedAt: Date.now() - day - 1000 });
+    expect(old.eventId).toBe('old-event');
+    const renewed = await api.repos.idempotency.claim('expiring', { requestHash: 'h', eventId: 'new-event', acceptedAt: Date.now() });
+    expect(renewed.eventId).toBe('new-event');
+    expect(await api.repos.idempotency.deleteExpired(Date.now() + day + 1000)).toBeGreaterThanOrEqual(1);
+  });
+});
