@@ -79,6 +79,9 @@ export interface ServiceProcessOptions {
   env?: NodeJS.ProcessEnv;
   /** Receives each line the service prints; lines are also kept for error messages. */
   onOutputLine?: (line: string) => void;
+  /** Passes the output straight to this process's stdout and stderr instead of capturing it. */
+  inheritOutput?: boolean;
+  cwd?: string;
   /**
    * Starts the service in its own process group, so a Ctrl-C in the terminal
    * reaches only the launcher, which can then stop services after the
@@ -99,7 +102,7 @@ export interface ServiceProcess {
   readonly exited: Promise<ExitStatus>;
   /** Whether the process has exited. */
   hasExited(): boolean;
-  /** The last lines the process printed. */
+  /** The last lines the process printed, unless its output is inherited. */
   recentOutput(): string;
   /** Sends SIGTERM, then SIGKILL if the process is still running after `graceMs`. */
   stop(graceMs?: number): Promise<void>;
@@ -139,8 +142,9 @@ function signalProcess(service: ServiceProcess, signal: NodeJS.Signals): void {
 export function spawnService(options: ServiceProcessOptions): ServiceProcess {
   const output = new RecentOutput();
   const child = spawn(options.command, options.args, {
+    cwd: options.cwd,
     env: options.env ?? process.env,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: options.inheritOutput === true ? ['ignore', 'inherit', 'inherit'] : ['ignore', 'pipe', 'pipe'],
     detached: options.ownProcessGroup === true,
   });
   child.stdout?.on('data', (chunk: Buffer) => output.push(chunk, options.onOutputLine));
