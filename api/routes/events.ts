@@ -102,7 +102,7 @@ export function createEventsRoutes() {
   const routes = new Hono<AppEnv>();
   let lastCleanup = 0;
 
-  /** Deletes expired idempotency keys at most once an hour, without delaying the request. */
+  /** Deletes expired idempotency keys at most once an hour per app instance, without awaiting the deletion. */
   const cleanUpIdempotencyKeys = (services: Services, now: number): void => {
     if (now - lastCleanup < IDEMPOTENCY_CLEANUP_INTERVAL_MS) return;
     lastCleanup = now;

@@ -1,7 +1,7 @@
 /**
  * STUB: an in-memory RunsEngine for route tests. It records every call and
- * answers from maps the test fills in; it runs no workflow. The real engine
- * is covered by the end-to-end tests.
+ * returns values from maps that the test fills in. It runs no workflow; the
+ * end-to-end tests cover the real engine.
  */
 import type { RunState } from '../../domain/run-state.js';
 import type { RunsEngine } from '../../engine/types.js';

@@ -77,7 +77,7 @@ export async function createApiFixture(options: { log?: Logger } = {}): Promise<
   };
 }
 
-/** A run state for the mirror, with one completed trigger step. */
+/** Builds a run state for the mirror, with one completed trigger step. */
 export function makeRunState(overrides: Partial<RunState> & Pick<RunState, 'runId' | 'automationId' | 'contactId'>): RunState {
   const createdAt = Date.parse('2026-10-01T12:00:00.000Z');
   return {
@@ -103,7 +103,7 @@ export function makeRunState(overrides: Partial<RunState> & Pick<RunState, 'runI
   };
 }
 
-/** A valid graph: trigger, then one email with the given template. */
+/** Builds a valid graph: a trigger, then one email with the given template. */
 export function welcomeGraph(templateId: string, eventName = 'user.created') {
   return {
     steps: [
