@@ -2,7 +2,8 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { Scalar } from '../domain/graph.js';
 import { resolveValue } from '../domain/variables.js';
 import type { ContactSnapshot } from '../workflows/contract.js';
-import { STEP_FAILURE, type ContactUpdateInput, type RunActivities, type VariableContext } from './types.js';
+import { STEP_FAILURE } from '../domain/step-failures.js';
+import type { ContactUpdateInput, RunActivities, VariableContext } from './types.js';
 
 export interface ContactChanges {
   first_name?: string | null;

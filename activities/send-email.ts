@@ -12,7 +12,8 @@ import { resolveRecord } from '../domain/variables.js';
 import { isPermanentSmtpFailure, type Mailer } from '../mail/mailer.js';
 import type { EmailDocument, EmailsRepository } from '../repositories/emails.js';
 import { requireContact, type ContactStore } from './contacts.js';
-import { STEP_FAILURE, type SendEmailInput, type SendEmailResult } from './types.js';
+import { STEP_FAILURE } from '../domain/step-failures.js';
+import type { SendEmailInput, SendEmailResult } from './types.js';
 
 export interface PublishedTemplate {
   id: string;

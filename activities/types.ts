@@ -51,14 +51,3 @@ export interface RunActivities {
   addToSegment(input: { contactId: string; segmentId: string }): Promise<{ segment_id: string }>;
   saveRunState(input: { state: RunState }): Promise<void>;
 }
-
-/** Failure types the activities raise as non-retryable application failures. */
-export const STEP_FAILURE = {
-  contactNotFound: 'contact_not_found',
-  templateNotFound: 'template_not_found',
-  templateNotPublished: 'template_not_published',
-  segmentNotFound: 'segment_not_found',
-  renderFailed: 'render_failed',
-  smtpRejected: 'smtp_rejected',
-  invalidValue: 'invalid_value',
-} as const;

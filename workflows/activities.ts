@@ -4,7 +4,7 @@
  */
 import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { RunActivities } from '../activities/types.js';
-import { STEP_FAILURE } from '../activities/types.js';
+import { STEP_FAILURE } from '../domain/step-failures.js';
 
 const NON_RETRYABLE = Object.values(STEP_FAILURE);
 

@@ -60,8 +60,22 @@ async function finishedRun(automation: string, contactId: string) {
   return run;
 }
 
-function stepsByKey(run: { steps: { key: string }[] }) {
-  return Object.fromEntries(run.steps.map((step) => [step.key, step])) as Record<string, any>;
+interface ClientRunStep {
+  key: string;
+  status: string;
+  output: Record<string, unknown> | null;
+  started_at: string | null;
+  completed_at: string | null;
+}
+
+function stepsByKey(run: { steps: ClientRunStep[] }): Record<string, ClientRunStep> {
+  return Object.fromEntries(run.steps.map((step) => [step.key, step]));
+}
+
+/** Parses the API's `2026-10-01 12:00:00.000000+00` timestamps. */
+function parseTimestamp(value: string | null): number {
+  if (value === null) throw new Error('timestamp is null');
+  return Date.parse(value.replace(' ', 'T').replace('+00', 'Z'));
 }
 
 function mailTo(messages: Awaited<ReturnType<Stack['mailbox']>>, address: string) {
@@ -94,9 +108,9 @@ describe('welcome email example', () => {
     expect(run.started_at).toMatch(TIMESTAMP);
     expect(run.completed_at).toMatch(TIMESTAMP);
 
-    const send = stepsByKey(run).send_welcome;
-    expect(send.output.to).toBe('ada@example.com');
-    expect(send.output.template).toEqual({
+    const send = stepsByKey(run).send_welcome!;
+    expect(send.output?.to).toBe('ada@example.com');
+    expect(send.output?.template).toEqual({
       id: examples.templates.welcome,
       variables: { PRODUCT: 'Orbit', DASHBOARD_URL: 'https://orbit.example.com/home' },
     });
@@ -111,7 +125,7 @@ describe('welcome email example', () => {
     expect(mail!.text?.trim()).toBe(
       'Welcome, Ada! Thanks for signing up for Orbit. Open your dashboard: https://orbit.example.com/home',
     );
-    const stored = await stack.emails.findById(send.output.email_id);
+    const stored = await stack.emails.findById(send.output?.email_id as string);
     expect(stored?.status).toBe('sent');
     expect(stored?.message_id).toBe(mail!.messageId);
   });
@@ -129,8 +143,7 @@ describe('drip series example', () => {
 
     const steps = stepsByKey(run);
     for (const key of ['wait_2_days', 'wait_3_days']) {
-      const waited = Date.parse(steps[key].completed_at.replace(' ', 'T').replace('+00', 'Z')) -
-        Date.parse(steps[key].started_at.replace(' ', 'T').replace('+00', 'Z'));
+      const waited = parseTimestamp(steps[key]!.completed_at) - parseTimestamp(steps[key]!.started_at);
       expect(waited).toBeGreaterThanOrEqual(1000);
     }
 
@@ -174,7 +187,7 @@ describe('payment recovery example', () => {
       ['wait_for_payment', 'completed'],
       ['thank_you', 'completed'],
     ]);
-    expect(stepsByKey(run).wait_for_payment.output).toMatchObject({
+    expect(stepsByKey(run).wait_for_payment!.output).toMatchObject({
       event_name: 'payment.succeeded',
       payload: { amount: '$49.00' },
     });
@@ -212,7 +225,7 @@ describe('payment recovery example', () => {
       ['final_notice', 'completed'],
       ['mark_past_due', 'completed'],
     ]);
-    expect(stepsByKey(run).wait_for_payment.output).toMatchObject({ timed_out: true });
+    expect(stepsByKey(run).wait_for_payment!.output).toMatchObject({ timed_out: true });
 
     const contact = await resend.contacts.get({ id: contactId });
     expect(contact.data?.properties).toMatchObject({ billing_status: { value: 'past_due' } });
@@ -243,9 +256,9 @@ describe('abandoned cart example', () => {
       details.map((run) => [(run as unknown as { contact_id: string }).contact_id, run]),
     );
     expect(byContact[bigId]!.steps.map((step) => step.key)).toEqual(['start', 'wait_1_hour', 'big_cart', 'send_discount']);
-    expect(stepsByKey(byContact[bigId]!).big_cart.output).toEqual({ result: true });
+    expect(stepsByKey(byContact[bigId]!).big_cart!.output).toEqual({ result: true });
     expect(byContact[smallId]!.steps.map((step) => step.key)).toEqual(['start', 'wait_1_hour', 'big_cart', 'send_reminder']);
-    expect(stepsByKey(byContact[smallId]!).big_cart.output).toEqual({ result: false });
+    expect(stepsByKey(byContact[smallId]!).big_cart!.output).toEqual({ result: false });
 
     const big = mailTo(await stack.waitForMail(1), 'alan@example.com');
     expect(big.map((mail) => mail.subject)).toEqual(['You left 3 items behind: here is 10% off']);
@@ -275,7 +288,7 @@ describe('trial expiration example', () => {
     expect(mails.map((mail) => mail.subject)).toEqual(['Your Team trial ends in 3 days', 'Your Team trial has ended']);
 
     const segmentId = examples.segments['Trial expired']!;
-    expect(stepsByKey(run).add_to_expired.output).toEqual({ segment_id: segmentId });
+    expect(stepsByKey(run).add_to_expired!.output).toEqual({ segment_id: segmentId });
     const segments = await resend.contacts.segments.list({ contactId });
     expect(segments.data?.data.map((segment) => segment.id)).toEqual([segmentId]);
     const contact = await resend.contacts.get({ id: contactId });

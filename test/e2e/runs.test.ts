@@ -57,7 +57,10 @@ async function post(path: string) {
     method: 'POST',
     headers: { Authorization: `Bearer ${stack.apiKey}` },
   });
-  return { status: response.status, body: (await response.json()) as Record<string, any> };
+  return {
+    status: response.status,
+    body: (await response.json()) as { object?: string; status?: string; name?: string; statusCode?: number },
+  };
 }
 
 async function waitForDelay(automationId: string, count: number) {
