@@ -113,6 +113,22 @@ describe('automations', () => {
     expect(await storedAutomation(id)).toEqual(before);
   });
 
+  it('rejects an invalid graph on PATCH and changes nothing', async () => {
+    const id = await createAutomation();
+    const before = await storedAutomation(id);
+    const response = await api.request('PATCH', `/automations/${id}`, {
+      name: 'Half applied?',
+      steps: [
+        { key: 'start', type: 'trigger', config: { event_name: 'user.created' } },
+        { key: 'later', type: 'delay', config: { duration: 'soon' } },
+      ],
+      connections: [{ from: 'start', to: 'later' }],
+    });
+    expect(response.status).toBe(422);
+    expect(response.body.message).toContain('later');
+    expect(await storedAutomation(id)).toEqual(before);
+  });
+
   it('rejects steps without connections', async () => {
     const id = await createAutomation();
     const response = await api.request('PATCH', `/automations/${id}`, { steps: welcomeGraph(templateId).steps });
