@@ -2,7 +2,8 @@
  * Emails the engine sent. Each document is keyed by the run step that sends it,
  * so a retried or re-run send finds the record of the first attempt.
  */
-import { MongoServerError, type Collection, type Db } from 'mongodb';
+import type { Collection, Db } from 'mongodb';
+import { isDuplicateKeyError } from './errors.js';
 
 export type EmailStatus = 'sending' | 'sent';
 
@@ -57,7 +58,7 @@ export class EmailsRepository {
       await this.collection.insertOne(doc);
       return doc;
     } catch (err) {
-      if (!(err instanceof MongoServerError && err.code === 11000)) throw err;
+      if (!isDuplicateKeyError(err)) throw err;
       const existing = await this.findByIdempotencyKey(email.idempotency_key);
       if (!existing) throw err;
       return existing;
