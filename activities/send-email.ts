@@ -136,6 +136,7 @@ async function buildEmail(
     step_key: input.stepKey,
     contact_id: contact.id,
     template_id: template.id,
+    topic_id: config.topic_id ?? null,
     variables_json: JSON.stringify(values),
     message_id: `<${id}@automations.local>`,
     from: config.from ?? template.from ?? deps.mailFrom,

@@ -10,6 +10,7 @@ import type { AppEnv, Services } from './context.js';
 import { bodyTooLarge, createErrorHandler, MAX_BODY_BYTES, methodNotAllowedResponse, notFoundHandler } from './errors.js';
 import { createAutomationsRoutes } from './routes/automations.js';
 import { createContactsRoutes } from './routes/contacts.js';
+import { createEmailsRoutes } from './routes/emails.js';
 import { createEventsRoutes } from './routes/events.js';
 import { createSegmentsRoutes } from './routes/segments.js';
 import { createTemplatesRoutes } from './routes/templates.js';
@@ -33,6 +34,7 @@ export function createApp(services: Services): Hono<AppEnv> {
   app.route('/segments', createSegmentsRoutes());
   app.route('/automations', createAutomationsRoutes());
   app.route('/events', createEventsRoutes());
+  app.route('/emails', createEmailsRoutes());
 
   return app;
 }

@@ -8,6 +8,7 @@ import type { Config } from '../config/config.js';
 import { ApiKeysRepository } from './api-keys.js';
 import { AutomationsRepository } from './automations.js';
 import { ContactsRepository } from './contacts.js';
+import { EmailsRepository } from './emails.js';
 import { IdempotencyRepository } from './idempotency.js';
 import { RunsRepository } from './runs.js';
 import { SegmentsRepository } from './segments.js';
@@ -21,6 +22,7 @@ export interface Repositories {
   automations: AutomationsRepository;
   runs: RunsRepository;
   idempotency: IdempotencyRepository;
+  emails: EmailsRepository;
 }
 
 export interface MongoConnection {
@@ -49,6 +51,7 @@ export function createRepositories(db: Db): Repositories {
     automations: new AutomationsRepository(db),
     runs: new RunsRepository(db),
     idempotency: new IdempotencyRepository(db),
+    emails: new EmailsRepository(db),
   };
 }
 

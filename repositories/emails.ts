@@ -3,6 +3,8 @@
  * so a retried or re-run send finds the record of the first attempt.
  */
 import type { Collection, Db } from 'mongodb';
+import { findPage } from './cursor.js';
+import type { Page, PageRequest } from './cursor.js';
 import { isDuplicateKeyError } from './errors.js';
 
 export type EmailStatus = 'sending' | 'sent';
@@ -16,6 +18,8 @@ export interface EmailDocument {
   step_key: string;
   contact_id: string;
   template_id: string;
+  /** The send_email step's topic; absent on emails recorded before topics existed. */
+  topic_id?: string | null;
   /** Template variables as JSON, because their keys are user input. */
   variables_json: string;
   message_id: string;
@@ -43,7 +47,7 @@ export class EmailsRepository {
   async ensureIndexes(): Promise<void> {
     // reserve() and findByIdempotencyKey(): one email per run step.
     await this.collection.createIndex({ idempotency_key: 1 }, { unique: true, name: 'idempotency_key_unique' });
-    // GET /emails lists newest first by _id; the _id index serves it.
+    // list(): GET /emails pages newest first by _id (UUID v7); the built-in _id index serves it.
     // listByRun(): the emails of one run.
     await this.collection.createIndex({ run_id: 1, _id: -1 }, { name: 'run_id_id' });
   }
@@ -79,6 +83,11 @@ export class EmailsRepository {
 
   findById(id: string): Promise<EmailDocument | null> {
     return this.collection.findOne({ _id: id });
+  }
+
+  /** Finds one page of emails, newest first. */
+  list(page: PageRequest): Promise<Page<EmailDocument>> {
+    return findPage(this.collection, {}, page);
   }
 
   listByRun(runId: string): Promise<EmailDocument[]> {
