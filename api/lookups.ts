@@ -6,11 +6,13 @@ import type { Context } from 'hono';
 import { isUuid } from '../domain/ids.js';
 import type { Automation } from '../repositories/automations.js';
 import type { ContactDoc } from '../repositories/contacts.js';
+import type { EventDefinitionDoc } from '../repositories/event-definitions.js';
 import type { SegmentDoc } from '../repositories/segments.js';
 import type { TemplateDoc } from '../repositories/templates.js';
 import type { AppEnv } from './context.js';
 import { ApiError } from './errors.js';
 import { emailAddress } from './schemas/common.js';
+import { MAX_EVENT_NAME_LENGTH } from './schemas/events.js';
 import { ALIAS_PATTERN } from './schemas/templates.js';
 import { truncate, uuidParam } from './validation.js';
 
@@ -62,4 +64,18 @@ export async function loadAutomation(c: AppContext, name = 'id'): Promise<Automa
   const automation = await c.var.services.repos.automations.findById(id);
   if (!automation) throw ApiError.notFound(`Automation ${id} was not found.`);
   return automation;
+}
+
+/** Loads the event definition named by a path parameter holding its id or its event name. */
+export async function loadEventDefinition(c: AppContext, name = 'id_or_name'): Promise<EventDefinitionDoc> {
+  const raw = c.req.param(name) ?? '';
+  const value = isUuid(raw.toLowerCase()) ? raw.toLowerCase() : raw;
+  if (value === '' || value.length > MAX_EVENT_NAME_LENGTH) {
+    throw ApiError.invalidParameter(
+      `Path parameter \`${name}\` must be an event definition id (UUID) or an event name of 1 to ${MAX_EVENT_NAME_LENGTH} characters.`,
+    );
+  }
+  const definition = await c.var.services.repos.eventDefinitions.findByIdOrName(value);
+  if (!definition) throw ApiError.notFound(`Event definition ${truncate(value)} was not found.`);
+  return definition;
 }

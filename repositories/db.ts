@@ -9,6 +9,7 @@ import { ApiKeysRepository } from './api-keys.js';
 import { AutomationsRepository } from './automations.js';
 import { ContactsRepository } from './contacts.js';
 import { EmailsRepository } from './emails.js';
+import { EventDefinitionsRepository } from './event-definitions.js';
 import { IdempotencyRepository } from './idempotency.js';
 import { RunsRepository } from './runs.js';
 import { SegmentsRepository } from './segments.js';
@@ -23,6 +24,7 @@ export interface Repositories {
   runs: RunsRepository;
   idempotency: IdempotencyRepository;
   emails: EmailsRepository;
+  eventDefinitions: EventDefinitionsRepository;
 }
 
 export interface MongoConnection {
@@ -52,6 +54,7 @@ export function createRepositories(db: Db): Repositories {
     runs: new RunsRepository(db),
     idempotency: new IdempotencyRepository(db),
     emails: new EmailsRepository(db),
+    eventDefinitions: new EventDefinitionsRepository(db),
   };
 }
 

@@ -1,6 +1,7 @@
 /**
  * POST /events/send: starts a run of every enabled automation triggered by
- * the event and delivers the event to the contact's runs in progress.
+ * the event and delivers the event to the contact's runs in progress. The
+ * event definitions under /events are in ./event-definitions.ts.
  */
 import { Hono } from 'hono';
 import type { Context } from 'hono';
@@ -12,8 +13,10 @@ import { sha256 } from '../../repositories/idempotency.js';
 import type { AppEnv, Services } from '../context.js';
 import { forEachWithConcurrency } from '../concurrency.js';
 import { ApiError } from '../errors.js';
+import { checkEventPayload } from '../event-payload.js';
 import { sendEventBody } from '../schemas/events.js';
 import { parseBody, truncate } from '../validation.js';
+import { createEventDefinitionsRoutes } from './event-definitions.js';
 
 /** Runs started at once for one event. */
 export const START_CONCURRENCY = 20;
@@ -124,6 +127,8 @@ export function createEventsRoutes() {
     const idempotencyKey = readIdempotencyKey(c);
     const { services } = c.var;
     const responseBody = { object: 'event' as const, event: body.event };
+    // Checked before the idempotency key is claimed, so a rejected payload stores and starts nothing.
+    const payload = await checkEventPayload(services.repos, body.event, body.payload ?? {});
 
     let eventId = uuidv7();
     let acceptedAt = Date.now();
@@ -145,13 +150,15 @@ export function createEventsRoutes() {
       cleanUpIdempotencyKeys(services, Date.now());
     }
 
-    await acceptEvent(services, body, eventId, acceptedAt);
+    await acceptEvent(services, { ...body, payload }, eventId, acceptedAt);
 
     if (idempotencyKey !== undefined) {
       await services.repos.idempotency.complete(idempotencyKey, { status: 202, body: responseBody });
     }
     return c.json(responseBody, 202);
   });
+
+  routes.route('/', createEventDefinitionsRoutes());
 
   return routes;
 }
