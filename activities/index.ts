@@ -8,6 +8,7 @@ import type { Mailer } from '../mail/mailer.js';
 import type { EmailsRepository } from '../repositories/emails.js';
 import { createSendEmail, type TemplateSource } from './send-email.js';
 import { createContactActivities, type ContactStore, type SegmentStore } from './contacts.js';
+import { withHeartbeats } from './heartbeat.js';
 import type { RunActivities } from './types.js';
 
 export interface ActivityDependencies {
@@ -25,7 +26,7 @@ export interface ActivityDependencies {
 export function createActivities(deps: ActivityDependencies): RunActivities {
   const contactActivities = createContactActivities(deps);
   return {
-    sendEmail: createSendEmail(deps),
+    sendEmail: withHeartbeats(createSendEmail(deps)),
     ...contactActivities,
     async saveRunState({ state }) {
       await deps.runs.saveState(state);

@@ -23,9 +23,12 @@ export const contactActivities = proxyActivities<RunActivities>({
 /**
  * Email delivery. A temporary SMTP failure (4xx, connection refused) is retried
  * with backoff for about half an hour; a permanent one fails the step at once.
+ * The send heartbeats, so an attempt whose worker died is retried after the
+ * heartbeat timeout, not after the whole start-to-close timeout.
  */
 export const mailActivities = proxyActivities<RunActivities>({
   startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '20 seconds',
   retry: {
     initialInterval: '2 seconds',
     backoffCoefficient: 2,

@@ -23,6 +23,8 @@ export interface RunningFerretDb {
   uri: string;
   /** Stops the server: SIGTERM, then SIGKILL after a grace period. */
   stop(): Promise<void>;
+  /** Kills the server with SIGKILL, as a crash would, and resolves once it has exited. */
+  kill(): Promise<void>;
 }
 
 const HOST = '127.0.0.1';
@@ -67,7 +69,7 @@ export async function startFerretDb(options: FerretDbOptions): Promise<RunningFe
     throw error;
   }
 
-  return { uri, stop: () => service.stop() };
+  return { uri, stop: () => service.stop(), kill: () => service.kill() };
 }
 
 async function ping(uri: string): Promise<void> {

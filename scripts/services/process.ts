@@ -106,6 +106,8 @@ export interface ServiceProcess {
   recentOutput(): string;
   /** Sends SIGTERM, then SIGKILL if the process is still running after `graceMs`. */
   stop(graceMs?: number): Promise<void>;
+  /** Sends SIGKILL, as a crash would, and resolves once the process has exited. */
+  kill(): Promise<void>;
 }
 
 const DEFAULT_STOP_GRACE_MS = 10_000;
@@ -176,6 +178,11 @@ export function spawnService(options: ServiceProcessOptions): ServiceProcess {
         signalProcess(service, 'SIGKILL');
         await exited;
       }
+      running.delete(service);
+    },
+    async kill() {
+      signalProcess(service, 'SIGKILL');
+      await exited;
       running.delete(service);
     },
   };

@@ -42,6 +42,8 @@ export interface RunningTemporalDevServer {
   uiUrl: string | undefined;
   /** Stops the server: SIGTERM, then SIGKILL after a grace period. */
   stop(): Promise<void>;
+  /** Kills the server with SIGKILL, as a crash would, and resolves once it has exited. */
+  kill(): Promise<void>;
 }
 
 const HOST = '127.0.0.1';
@@ -83,6 +85,7 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
     address,
     uiUrl: headless ? undefined : `http://${HOST}:${options.uiPort}`,
     stop: () => service.stop(),
+    kill: () => service.kill(),
   };
 }
 
