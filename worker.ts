@@ -3,10 +3,10 @@
  * Run it with `tsx worker.ts`; `npm start` does that for you.
  */
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities, type ActivityDependencies } from './activities/index.js';
 import { loadConfig } from './config/config.js';
-import { createLogger } from './config/logger.js';
+import { createLogger, type Logger } from './config/logger.js';
 import { createMailer } from './mail/mailer.js';
 import { connectMongo, createRepositories, ensureAllIndexes } from './repositories/db.js';
 import { EmailsRepository } from './repositories/emails.js';
@@ -32,9 +32,22 @@ export function createAutomationWorker(options: AutomationWorkerOptions): Promis
   });
 }
 
+/** Sends the Temporal SDK's warnings and errors to our logger; its INFO lines (bundling, state changes) are noise. */
+function installSdkLogger(log: Logger): void {
+  const sdkLog = log.child({ component: 'temporal-sdk' });
+  Runtime.install({
+    logger: new DefaultLogger('WARN', (entry) => {
+      const fields = { ...entry.meta };
+      if (entry.level === 'ERROR') sdkLog.error(fields, entry.message);
+      else sdkLog.warn(fields, entry.message);
+    }),
+  });
+}
+
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config.logLevel, { service: 'worker' });
+  installSdkLogger(log);
 
   const mongo = await connectMongo(config);
   const repos = createRepositories(mongo.db);
@@ -51,6 +64,7 @@ async function main(): Promise<void> {
     dependencies: {
       contacts: repos.contacts,
       segments: repos.segments,
+      contactProperties: repos.contactProperties,
       templates: repos.templates,
       runs: repos.runs,
       emails,
