@@ -9,6 +9,7 @@ import { requireApiKey } from './auth.js';
 import type { AppEnv, Services } from './context.js';
 import { bodyTooLarge, createErrorHandler, MAX_BODY_BYTES, methodNotAllowedResponse, notFoundHandler } from './errors.js';
 import { createAutomationsRoutes } from './routes/automations.js';
+import { createContactPropertiesRoutes } from './routes/contact-properties.js';
 import { createContactsRoutes } from './routes/contacts.js';
 import { createEmailsRoutes } from './routes/emails.js';
 import { createEventsRoutes } from './routes/events.js';
@@ -35,6 +36,7 @@ export function createApp(services: Services): Hono<AppEnv> {
   app.route('/automations', createAutomationsRoutes());
   app.route('/events', createEventsRoutes());
   app.route('/emails', createEmailsRoutes());
+  app.route('/contact-properties', createContactPropertiesRoutes());
 
   return app;
 }

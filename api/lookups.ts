@@ -5,6 +5,7 @@
 import type { Context } from 'hono';
 import { isUuid } from '../domain/ids.js';
 import type { Automation } from '../repositories/automations.js';
+import type { ContactPropertyDoc } from '../repositories/contact-properties.js';
 import type { ContactDoc } from '../repositories/contacts.js';
 import type { EventDefinitionDoc } from '../repositories/event-definitions.js';
 import type { SegmentDoc } from '../repositories/segments.js';
@@ -78,4 +79,11 @@ export async function loadEventDefinition(c: AppContext, name = 'id_or_name'): P
   const definition = await c.var.services.repos.eventDefinitions.findByIdOrName(value);
   if (!definition) throw ApiError.notFound(`Event definition ${truncate(value)} was not found.`);
   return definition;
+}
+
+export async function loadContactProperty(c: AppContext, name = 'id'): Promise<ContactPropertyDoc> {
+  const id = uuidParam(c, name);
+  const property = await c.var.services.repos.contactProperties.findById(id);
+  if (!property) throw ApiError.notFound(`Contact property ${id} was not found.`);
+  return property;
 }

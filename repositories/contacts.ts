@@ -159,6 +159,11 @@ export class ContactsRepository {
     return this.contacts.findOneAndUpdate({ _id: id }, update, { returnDocument: 'after' });
   }
 
+  /** Removes the property `key` from every contact that has it, after its declaration was deleted. */
+  async removePropertyFromAll(key: string): Promise<void> {
+    await this.contacts.updateMany({ [`properties.${key}`]: { $exists: true } }, { $unset: { [`properties.${key}`]: '' } });
+  }
+
   /** Deletes the contact and then its segment memberships; returns false when it did not exist. */
   async delete(id: string): Promise<boolean> {
     const result = await this.contacts.deleteOne({ _id: id });

@@ -7,6 +7,7 @@ import type { Db } from 'mongodb';
 import type { Config } from '../config/config.js';
 import { ApiKeysRepository } from './api-keys.js';
 import { AutomationsRepository } from './automations.js';
+import { ContactPropertiesRepository } from './contact-properties.js';
 import { ContactsRepository } from './contacts.js';
 import { EmailsRepository } from './emails.js';
 import { EventDefinitionsRepository } from './event-definitions.js';
@@ -25,6 +26,7 @@ export interface Repositories {
   idempotency: IdempotencyRepository;
   emails: EmailsRepository;
   eventDefinitions: EventDefinitionsRepository;
+  contactProperties: ContactPropertiesRepository;
 }
 
 export interface MongoConnection {
@@ -55,6 +57,7 @@ export function createRepositories(db: Db): Repositories {
     idempotency: new IdempotencyRepository(db),
     emails: new EmailsRepository(db),
     eventDefinitions: new EventDefinitionsRepository(db),
+    contactProperties: new ContactPropertiesRepository(db),
   };
 }
 

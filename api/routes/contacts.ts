@@ -1,5 +1,6 @@
 /** /contacts: people the automations email, addressed by id or email address. */
 import { Hono } from 'hono';
+import { assertDeclaredProperties } from '../contact-property-values.js';
 import type { AppEnv } from '../context.js';
 import { ApiError } from '../errors.js';
 import { loadContact } from '../lookups.js';
@@ -22,6 +23,7 @@ export function createContactsRoutes() {
     if (missing.length > 0) {
       throw ApiError.validation(`\`segments\` names segment ${missing[0]}, which does not exist.`);
     }
+    await assertDeclaredProperties(repos, body.properties);
 
     const contact = await repos.contacts.create(body);
     if (!contact) {
@@ -40,12 +42,15 @@ export function createContactsRoutes() {
   });
 
   routes.get('/:id_or_email', async (c) => {
-    return c.json(contactObject(await loadContact(c)));
+    const contact = await loadContact(c);
+    const declarations = await c.var.services.repos.contactProperties.listAll();
+    return c.json(contactObject(contact, declarations));
   });
 
   routes.patch('/:id_or_email', async (c) => {
     const contact = await loadContact(c);
     const changes = await parseBody(c, updateContactBody);
+    await assertDeclaredProperties(c.var.services.repos, changes.properties);
     const updated = await c.var.services.repos.contacts.update(contact._id, changes);
     if (!updated) throw ApiError.notFound(`Contact ${contact._id} was not found.`);
     return c.json({ object: 'contact' as const, id: updated._id });

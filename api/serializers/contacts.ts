@@ -1,4 +1,5 @@
 /** Contacts as the API renders them. */
+import type { ContactPropertyDoc } from '../../repositories/contact-properties.js';
 import type { ContactDoc, ContactPropertyValue } from '../../repositories/contacts.js';
 import { timestamp } from './time.js';
 
@@ -25,9 +26,16 @@ export function contactListItem(contact: ContactDoc) {
   };
 }
 
-/** Renders the full contact, with each property as `{ type, value }`. */
-export function contactObject(contact: ContactDoc) {
+/**
+ * Renders the full contact, with each property as `{ type, value }`. A
+ * declared property the contact has no value for shows its fallback value,
+ * if the declaration has one.
+ */
+export function contactObject(contact: ContactDoc, declarations: readonly ContactPropertyDoc[] = []) {
   const properties: Record<string, PropertyView> = {};
+  for (const declaration of declarations) {
+    if (declaration.fallback_value !== null) properties[declaration.key] = propertyView(declaration.fallback_value);
+  }
   for (const [key, value] of Object.entries(contact.properties)) properties[key] = propertyView(value);
   return { object: 'contact' as const, ...contactListItem(contact), properties };
 }

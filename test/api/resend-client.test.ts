@@ -64,6 +64,9 @@ describe('official resend client', () => {
     const segment = await resend.segments.create({ name: 'Client segment' });
     expect(segment.data).toEqual({ object: 'segment', id: expect.any(String), name: 'Client segment' });
     const segmentId = segment.data!.id;
+    for (const declaration of [{ key: 'plan', type: 'string' }, { key: 'seats', type: 'number' }] as const) {
+      expect((await resend.contactProperties.create(declaration)).error).toBeNull();
+    }
 
     const contact = await resend.contacts.create({
       email: 'client@example.com',
