@@ -156,3 +156,9 @@ export function evaluateRule(rule: Rule, context: RuleContext): boolean {
   if (rule.type === 'and') return rule.rules.every((child) => evaluateRule(child, context));
   return rule.rules.some((child) => evaluateRule(child, context));
 }
+
+/** Returns true when any rule in the tree reads a `contact.*` field. */
+export function ruleReadsContact(rule: Rule): boolean {
+  if (rule.type === 'rule') return rule.field.split('.')[0] === 'contact';
+  return rule.rules.some((child) => ruleReadsContact(child));
+}

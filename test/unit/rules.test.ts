@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Rule, RuleOperator, Scalar } from '../../domain/graph.js';
-import { evaluateRule, MissingFieldError, RuleError, type RuleContext } from '../../domain/rules.js';
+import { evaluateRule, MissingFieldError, RuleError, ruleReadsContact, type RuleContext } from '../../domain/rules.js';
 import type { ContactSnapshot } from '../../workflows/contract.js';
 
 function makeContact(overrides: Partial<ContactSnapshot> = {}): ContactSnapshot {
@@ -246,5 +246,21 @@ describe('evaluateRule and/or', () => {
   it('raises a missing field that decides the result', () => {
     expect(() => evaluateRule({ type: 'and', rules: [isPro, missing] }, makeContext({ plan: 'pro' }))).toThrow(MissingFieldError);
     expect(() => evaluateRule({ type: 'or', rules: [isPro, missing] }, makeContext({ plan: 'free' }))).toThrow(MissingFieldError);
+  });
+});
+
+describe('ruleReadsContact', () => {
+  it('is false for rules on event fields only', () => {
+    const tree: Rule = { type: 'and', rules: [rule('event.total', 'gt', 1), { type: 'or', rules: [rule('event.plan', 'exists')] }] };
+    expect(ruleReadsContact(tree)).toBe(false);
+  });
+
+  it('finds a contact field in a nested group', () => {
+    const tree: Rule = { type: 'and', rules: [rule('event.total', 'gt', 1), { type: 'or', rules: [rule('contact.plan', 'eq', 'pro')] }] };
+    expect(ruleReadsContact(tree)).toBe(true);
+  });
+
+  it('does not mistake an event field named contact', () => {
+    expect(ruleReadsContact(rule('event.contact.email', 'exists'))).toBe(false);
   });
 });

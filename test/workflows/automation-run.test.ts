@@ -9,11 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { WorkflowFailedError } from '@temporalio/client';
+import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import proto from '@temporalio/proto';
 import { silentLogger } from '../../config/logger.js';
-import type { AutomationGraph } from '../../domain/graph.js';
+import type { AutomationGraph, Rule } from '../../domain/graph.js';
 import { uuidv7 } from '../../domain/ids.js';
 import type { RunState } from '../../domain/run-state.js';
 import { startLocalSmtpServer, readMailbox } from '../../mail/local-smtp-server.js';
@@ -89,6 +89,7 @@ beforeAll(async () => {
     dependencies: {
       contacts: repos.contacts,
       segments: repos.segments,
+      contactProperties: repos.contactProperties,
       templates: repos.templates,
       runs: repos.runs,
       emails,
@@ -141,6 +142,12 @@ async function startRun(contact: ContactSnapshot, graph: AutomationGraph, payloa
 
 async function mailTo(address: string) {
   return (await readMailbox(mailDir)).filter((mail) => mail.to.includes(address));
+}
+
+/** Names of the activities a run scheduled, from its history. */
+async function scheduledActivities(handle: WorkflowHandle): Promise<string[]> {
+  const history = await handle.fetchHistory();
+  return (history.events ?? []).flatMap((event) => event.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
 }
 
 async function waitForStepStatus(handle: { query: (q: typeof runStateQuery) => Promise<RunState> }, key: string, status: string) {
@@ -241,6 +248,25 @@ describe('automationRun workflow', () => {
     expect(smallState.steps[1]!.output).toEqual({ result: false });
     expect((await mailTo('big@example.com')).map((mail) => mail.subject)).toEqual(['Hello Kim: big spender']);
     expect((await mailTo('small@example.com')).map((mail) => mail.subject)).toEqual(['Hello Kim: small cart']);
+  });
+
+  it('loads the contact only for a condition that reads it', async () => {
+    const graph = (rule: Rule): AutomationGraph => ({
+      steps: [
+        { key: 'start', type: 'trigger', config: { event_name: 'test.event' } },
+        { key: 'check', type: 'condition', config: rule },
+      ],
+      connections: [{ from: 'start', to: 'check', type: 'default' }],
+    });
+    const eventRule: Rule = { type: 'rule', field: 'event.total', operator: 'gt', value: 1 };
+    const contactRule: Rule = { type: 'rule', field: 'contact.first_name', operator: 'eq', value: 'Kim' };
+    const onEvent = await startRun(await newContact('event-rule@example.com'), graph(eventRule), { total: 2 });
+    const onContact = await startRun(await newContact('contact-rule@example.com'), graph(contactRule));
+
+    expect(((await onEvent.handle.result()) as RunState).steps[1]!.output).toEqual({ result: true });
+    expect(((await onContact.handle.result()) as RunState).steps[1]!.output).toEqual({ result: true });
+    expect(await scheduledActivities(onEvent.handle)).not.toContain('loadContact');
+    expect(await scheduledActivities(onContact.handle)).toContain('loadContact');
   });
 
   describe('wait_for_event', () => {
