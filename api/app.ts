@@ -15,6 +15,7 @@ import { createEmailsRoutes } from './routes/emails.js';
 import { createEventsRoutes } from './routes/events.js';
 import { createSegmentsRoutes } from './routes/segments.js';
 import { createTemplatesRoutes } from './routes/templates.js';
+import { createTopicsRoutes } from './routes/topics.js';
 
 export function createApp(services: Services): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -37,6 +38,7 @@ export function createApp(services: Services): Hono<AppEnv> {
   app.route('/events', createEventsRoutes());
   app.route('/emails', createEmailsRoutes());
   app.route('/contact-properties', createContactPropertiesRoutes());
+  app.route('/topics', createTopicsRoutes());
 
   return app;
 }

@@ -1,6 +1,6 @@
 /**
  * Checks a submitted automation graph: its shape with validateAutomationGraph,
- * then that every template and segment it names exists.
+ * then that every template, segment and topic it names exists.
  */
 import type { AutomationGraph } from '../domain/graph.js';
 import { validateAutomationGraph } from '../domain/validate-graph.js';
@@ -14,7 +14,7 @@ function stepReferring(graph: AutomationGraph, matches: (config: Record<string, 
 
 /** Returns the validated graph, or throws a 422 ApiError naming the step at fault. */
 export async function checkAutomationGraph(
-  repos: Pick<Repositories, 'templates' | 'segments'>,
+  repos: Pick<Repositories, 'templates' | 'segments' | 'topics'>,
   input: { steps: unknown[]; connections: unknown[] },
 ): Promise<AutomationGraph> {
   const result = validateAutomationGraph(input);
@@ -35,11 +35,11 @@ export async function checkAutomationGraph(
     throw ApiError.validation(`Step "${key}": segment "${segmentId}" does not exist; create it first.`);
   }
 
-  // TODO: check topic ids once topics are stored. Until then no topic exists, so a step naming one is rejected.
-  const topicId = references.topicIds[0];
-  if (topicId !== undefined) {
+  const missingTopics = await repos.topics.findMissingIds(references.topicIds);
+  if (missingTopics.length > 0) {
+    const topicId = missingTopics[0]!;
     const key = stepReferring(graph, (config) => config.topic_id === topicId);
-    throw ApiError.validation(`Step "${key}": topic "${topicId}" does not exist; remove \`topic_id\` from the step.`);
+    throw ApiError.validation(`Step "${key}": topic "${topicId}" does not exist; create it with POST /topics or remove \`topic_id\` from the step.`);
   }
 
   return graph;

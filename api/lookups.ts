@@ -10,6 +10,7 @@ import type { ContactDoc } from '../repositories/contacts.js';
 import type { EventDefinitionDoc } from '../repositories/event-definitions.js';
 import type { SegmentDoc } from '../repositories/segments.js';
 import type { TemplateDoc } from '../repositories/templates.js';
+import type { TopicDoc } from '../repositories/topics.js';
 import type { AppEnv } from './context.js';
 import { ApiError } from './errors.js';
 import { emailAddress } from './schemas/common.js';
@@ -86,4 +87,11 @@ export async function loadContactProperty(c: AppContext, name = 'id'): Promise<C
   const property = await c.var.services.repos.contactProperties.findById(id);
   if (!property) throw ApiError.notFound(`Contact property ${id} was not found.`);
   return property;
+}
+
+export async function loadTopic(c: AppContext, name = 'id'): Promise<TopicDoc> {
+  const id = uuidParam(c, name);
+  const topic = await c.var.services.repos.topics.findById(id);
+  if (!topic) throw ApiError.notFound(`Topic ${id} was not found.`);
+  return topic;
 }

@@ -1,6 +1,7 @@
 /**
  * Contacts: one document per email address (stored in lower case, unique).
- * Segment memberships live in the segments repository.
+ * Segment memberships live in the segments repository, topic choices in the
+ * topics repository.
  */
 import type { Collection, Db } from 'mongodb';
 import { uuidv7 } from '../domain/ids.js';
@@ -9,6 +10,7 @@ import { findPage } from './cursor.js';
 import type { Page, PageRequest } from './cursor.js';
 import { isDuplicateKeyError } from './errors.js';
 import { SegmentsRepository } from './segments.js';
+import { TopicsRepository } from './topics.js';
 
 export type ContactPropertyValue = string | number | boolean;
 
@@ -59,10 +61,12 @@ function definedProperties(
 export class ContactsRepository {
   private readonly contacts: Collection<ContactDoc>;
   private readonly segments: SegmentsRepository;
+  private readonly topics: TopicsRepository;
 
   constructor(db: Db) {
     this.contacts = db.collection<ContactDoc>('contacts');
     this.segments = new SegmentsRepository(db);
+    this.topics = new TopicsRepository(db);
   }
 
   async ensureIndexes(): Promise<void> {
@@ -164,7 +168,7 @@ export class ContactsRepository {
     await this.contacts.updateMany({ [`properties.${key}`]: { $exists: true } }, { $unset: { [`properties.${key}`]: '' } });
   }
 
-  /** Deletes the contact and then its segment memberships; returns false when it did not exist. */
+  /** Deletes the contact, then its segment memberships and topic choices; returns false when it did not exist. */
   async delete(id: string): Promise<boolean> {
     const result = await this.contacts.deleteOne({ _id: id });
     if (result.deletedCount === 0) return false;
@@ -172,6 +176,7 @@ export class ContactsRepository {
     // ignored by every listing, while the reverse order could leave a contact
     // that silently lost its segments.
     await this.segments.removeAllMembershipsOfContact(id);
+    await this.topics.removeAllSubscriptionsOfContact(id);
     return true;
   }
 

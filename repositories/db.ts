@@ -15,6 +15,7 @@ import { IdempotencyRepository } from './idempotency.js';
 import { RunsRepository } from './runs.js';
 import { SegmentsRepository } from './segments.js';
 import { TemplatesRepository } from './templates.js';
+import { TopicsRepository } from './topics.js';
 
 export interface Repositories {
   apiKeys: ApiKeysRepository;
@@ -27,6 +28,7 @@ export interface Repositories {
   emails: EmailsRepository;
   eventDefinitions: EventDefinitionsRepository;
   contactProperties: ContactPropertiesRepository;
+  topics: TopicsRepository;
 }
 
 export interface MongoConnection {
@@ -58,6 +60,7 @@ export function createRepositories(db: Db): Repositories {
     emails: new EmailsRepository(db),
     eventDefinitions: new EventDefinitionsRepository(db),
     contactProperties: new ContactPropertiesRepository(db),
+    topics: new TopicsRepository(db),
   };
 }
 

@@ -9,6 +9,7 @@ import { createContactBody, updateContactBody } from '../schemas/contacts.js';
 import { contactListItem, contactObject } from '../serializers/contacts.js';
 import { parseBody, parseQuery } from '../validation.js';
 import { createContactSegmentsRoutes } from './contact-segments.js';
+import { assertTopicsExist, createContactTopicsRoutes } from './contact-topics.js';
 
 export function createContactsRoutes() {
   const routes = new Hono<AppEnv>();
@@ -24,6 +25,8 @@ export function createContactsRoutes() {
       throw ApiError.validation(`\`segments\` names segment ${missing[0]}, which does not exist.`);
     }
     await assertDeclaredProperties(repos, body.properties);
+    const topics = body.topics ?? [];
+    await assertTopicsExist(repos, '`topics`', topics.map((topic) => topic.id));
 
     const contact = await repos.contacts.create(body);
     if (!contact) {
@@ -32,6 +35,10 @@ export function createContactsRoutes() {
       );
     }
     for (const segmentId of segmentIds) await repos.segments.addContact(segmentId, contact._id);
+    await repos.topics.setSubscriptions(
+      contact._id,
+      topics.map((topic) => ({ topicId: topic.id, subscription: topic.subscription })),
+    );
     return c.json({ object: 'contact' as const, id: contact._id }, 201);
   });
 
@@ -64,6 +71,7 @@ export function createContactsRoutes() {
   });
 
   routes.route('/', createContactSegmentsRoutes());
+  routes.route('/', createContactTopicsRoutes());
 
   return routes;
 }

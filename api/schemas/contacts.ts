@@ -1,6 +1,7 @@
 /** Request schemas of the contacts endpoints. */
 import { z } from 'zod';
 import { emailAddress, propertyKey, uuidString } from './common.js';
+import { topicChoices } from './topics.js';
 
 export const MAX_CONTACT_PROPERTIES = 50;
 
@@ -22,6 +23,7 @@ export const createContactBody = z.strictObject({
     .array(z.strictObject({ id: uuidString }))
     .max(50)
     .optional(),
+  topics: topicChoices.optional(),
 });
 
 export const updateContactBody = z
