@@ -14,6 +14,7 @@ import {
   type ApiProcess,
   type ProductEnvironment,
   type ProductProcess,
+  waitFor,
 } from '../support/processes.js';
 import { mongodbUri, temporalAddress, uniqueDatabaseName, uniqueTaskQueue } from '../support/services.js';
 
@@ -48,6 +49,12 @@ export interface FaultStack {
   mirroredRuns(automationId: string): Promise<RunState[]>;
   /** The workflow status of a run, or NOT_FOUND. */
   workflowStatus(runId: string): Promise<WorkflowStatusName | 'NOT_FOUND'>;
+  /**
+   * Waits until the run's workflow has closed and returns its status. The
+   * workflow writes its final state to the mirror before it closes, so a
+   * finished mirror may briefly belong to a workflow still RUNNING.
+   */
+  closedWorkflowStatus(runId: string): Promise<WorkflowStatusName | 'NOT_FOUND'>;
   /** Kills whatever product processes still run and closes the clients; leaves shared servers alone. */
   close(): Promise<void>;
 }
@@ -81,6 +88,15 @@ export async function startFaultStack(options: FaultStackOptions): Promise<Fault
     });
     const text = await response.text();
     return { status: response.status, body: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>) };
+  };
+
+  const workflowStatus: FaultStack['workflowStatus'] = async (runId) => {
+    try {
+      return (await client.workflow.getHandle(runWorkflowId(runId)).describe()).status.name;
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return 'NOT_FOUND';
+      throw error;
+    }
   };
 
   const expectStatus = (what: string, expected: number, response: { status: number; body: unknown }): void => {
@@ -131,13 +147,10 @@ export async function startFaultStack(options: FaultStackOptions): Promise<Fault
       }
     },
 
-    async workflowStatus(runId) {
-      try {
-        return (await client.workflow.getHandle(runWorkflowId(runId)).describe()).status.name;
-      } catch (error) {
-        if (error instanceof WorkflowNotFoundError) return 'NOT_FOUND';
-        throw error;
-      }
+    workflowStatus,
+
+    async closedWorkflowStatus(runId) {
+      return waitFor(`the workflow of run ${runId} to close`, () => workflowStatus(runId), (status) => status !== 'RUNNING');
     },
 
     async close() {

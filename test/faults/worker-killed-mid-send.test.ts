@@ -70,7 +70,7 @@ describe('worker killed while the SMTP reply is held', () => {
 
     expect(firstOutcome).toBe('dropped');
     expect(run.status).toBe('completed');
-    expect(await stack.workflowStatus(run.runId)).toBe('COMPLETED');
+    expect(await stack.closedWorkflowStatus(run.runId)).toBe('COMPLETED');
 
     const attempts = smtp.attemptsFor(address);
     expect(attempts.map((attempt) => attempt.outcome)).toEqual(['dropped', 'delivered']);
@@ -89,7 +89,7 @@ describe('worker killed while the SMTP reply is held', () => {
 
     expect(firstOutcome).toBe('delivered');
     expect(run.status).toBe('completed');
-    expect(await stack.workflowStatus(run.runId)).toBe('COMPLETED');
+    expect(await stack.closedWorkflowStatus(run.runId)).toBe('COMPLETED');
 
     // The retry reached the receiver again, which dropped it by its Message-ID.
     const attempts = smtp.attemptsFor(address);
