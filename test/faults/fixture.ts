@@ -18,6 +18,12 @@ import {
 } from '../support/processes.js';
 import { mongodbUri, temporalAddress, uniqueDatabaseName, uniqueTaskQueue } from '../support/services.js';
 
+/**
+ * Set FAULT_TESTS_SLOW=1 for the slower variant of the fault tests: more
+ * runs and longer outages than the default run of the suite can afford.
+ */
+export const SLOW_VARIANT = process.env.FAULT_TESTS_SLOW === '1';
+
 export interface FaultStackOptions {
   smtpUrl: string;
   /** Defaults to the Temporal server of the whole test run. */
@@ -26,6 +32,8 @@ export interface FaultStackOptions {
   mongodbUri?: string;
   /** Further variables for both processes. */
   extraEnv?: Record<string, string>;
+  /** Whether the worker starts with the stack; false leaves that to the test. Default true. */
+  startWorker?: boolean;
 }
 
 /** Workflow status names of `describe()`, e.g. RUNNING, COMPLETED, FAILED, TERMINATED. */
@@ -71,7 +79,7 @@ export async function startFaultStack(options: FaultStackOptions): Promise<Fault
 
   const worker = workerProcess(env);
   const api = await apiProcess(env);
-  await Promise.all([worker.start(), api.process.start()]);
+  await Promise.all([options.startWorker === false ? undefined : worker.start(), api.process.start()]);
 
   const mongo = new MongoClient(env.mongodbUri, { serverSelectionTimeoutMS: 2_000 });
   await mongo.connect();
