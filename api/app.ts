@@ -8,6 +8,7 @@ import { methodNotAllowed } from 'hono/method-not-allowed';
 import { requireApiKey } from './auth.js';
 import type { AppEnv, Services } from './context.js';
 import { bodyTooLarge, createErrorHandler, MAX_BODY_BYTES, methodNotAllowedResponse, notFoundHandler } from './errors.js';
+import { rateLimit, RateLimiter } from './rate-limit.js';
 import { createAutomationsRoutes } from './routes/automations.js';
 import { createContactPropertiesRoutes } from './routes/contact-properties.js';
 import { createContactsRoutes } from './routes/contacts.js';
@@ -17,7 +18,12 @@ import { createSegmentsRoutes } from './routes/segments.js';
 import { createTemplatesRoutes } from './routes/templates.js';
 import { createTopicsRoutes } from './routes/topics.js';
 
-export function createApp(services: Services): Hono<AppEnv> {
+export interface AppOptions {
+  /** Clock of the rate limiter; tests pass a fake one. */
+  now?: () => number;
+}
+
+export function createApp(services: Services, options: AppOptions = {}): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   app.onError(createErrorHandler(services.log));
@@ -30,6 +36,8 @@ export function createApp(services: Services): Hono<AppEnv> {
   app.use('*', methodNotAllowed({ app, onMethodNotAllowed: methodNotAllowedResponse }));
   app.use('*', bodyLimit({ maxSize: MAX_BODY_BYTES, onError: bodyTooLarge }));
   app.use('*', requireApiKey);
+  const { rateLimitPerSecond } = services.config;
+  if (rateLimitPerSecond !== undefined) app.use('*', rateLimit(new RateLimiter(rateLimitPerSecond, options.now)));
 
   app.route('/templates', createTemplatesRoutes());
   app.route('/contacts', createContactsRoutes());

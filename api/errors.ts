@@ -16,10 +16,12 @@ export type ErrorName =
   | 'invalid_parameter'
   | 'missing_api_key'
   | 'invalid_api_key'
+  | 'restricted_api_key'
   | 'not_found'
   | 'method_not_allowed'
   | 'invalid_idempotency_key'
   | 'invalid_idempotent_request'
+  | 'rate_limit_exceeded'
   | 'application_error'
   | 'internal_server_error';
 

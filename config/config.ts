@@ -18,6 +18,8 @@ export interface Config {
   mailFrom: string;
   bootstrapApiKey: string | undefined;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** Requests per second allowed to each API key, counted by each API process; undefined turns the limit off. */
+  rateLimitPerSecond: number | undefined;
 }
 
 export class ConfigError extends Error {
@@ -64,6 +66,20 @@ function readName(env: Env, name: string, fallback: string, pattern: RegExp, hin
   return raw;
 }
 
+const MAX_RATE_LIMIT_PER_SECOND = 1_000_000;
+
+function readRateLimit(env: Env): number | undefined {
+  const raw = env.RATE_LIMIT_PER_SECOND;
+  if (raw === undefined || raw === '') return undefined;
+  const limit = Number(raw);
+  if (!/^[0-9]+$/.test(raw) || limit < 1 || limit > MAX_RATE_LIMIT_PER_SECOND) {
+    throw new ConfigError(
+      `RATE_LIMIT_PER_SECOND must be a whole number of requests from 1 to ${MAX_RATE_LIMIT_PER_SECOND}, or empty to turn the limit off, got "${raw}"`,
+    );
+  }
+  return limit;
+}
+
 /** Reads and validates the configuration, throwing a ConfigError that names the variable. */
 export function loadConfig(env: Env = process.env): Config {
   const port = readPort(env, 'PORT', LOCAL_DEFAULTS.port);
@@ -92,5 +108,6 @@ export function loadConfig(env: Env = process.env): Config {
     mailFrom: env.MAIL_FROM && env.MAIL_FROM !== '' ? env.MAIL_FROM : 'Automations <automations@localhost>',
     bootstrapApiKey,
     logLevel: logLevel as Config['logLevel'],
+    rateLimitPerSecond: readRateLimit(env),
   };
 }

@@ -1,17 +1,31 @@
 /**
  * API keys, stored only as SHA-256 hashes. A key is shown once, when it is
- * created, and cannot be recovered from the database.
+ * created, and cannot be recovered from the database. A request's key is
+ * hashed, looked up by its hash, and the hashes are compared again with
+ * `crypto.timingSafeEqual`, so no comparison in this process depends on how
+ * many leading characters of a guess are right.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
 import { uuidv7 } from '../domain/ids.js';
+
+/** Permissions a key can have, named as in Resend's API: every endpoint, or only `POST /events/send`. */
+export const API_KEY_PERMISSIONS = ['full_access', 'sending_access'] as const;
+export type ApiKeyPermission = (typeof API_KEY_PERMISSIONS)[number];
 
 export interface ApiKeyDoc {
   _id: string;
   name: string;
   /** Hex SHA-256 of the key. */
   key_hash: string;
+  /** Absent on keys stored before permissions existed, which have full access. */
+  permission?: ApiKeyPermission;
   created_at: Date;
+}
+
+/** Returns the key's permission; keys stored before permissions existed have full access. */
+export function permissionOf(key: ApiKeyDoc): ApiKeyPermission {
+  return key.permission ?? 'full_access';
 }
 
 /** Hex SHA-256 of an API key. Keys are high-entropy random strings, so no salt or slow hash is needed. */
@@ -37,16 +51,16 @@ export class ApiKeysRepository {
   }
 
   /** Creates a key and returns it in plain text; only its hash is stored. */
-  async create(name: string): Promise<{ id: string; key: string }> {
+  async create(name: string, permission: ApiKeyPermission = 'full_access'): Promise<{ id: string; key: string }> {
     const key = generateApiKey();
-    const id = await this.insertHashed(name, hashApiKey(key));
+    const id = await this.insertHashed(name, hashApiKey(key), permission);
     return { id, key };
   }
 
   /** Stores a key known only by its hash, such as `BOOTSTRAP_API_KEY`. Returns the new key's id. */
-  async insertHashed(name: string, keyHash: string): Promise<string> {
+  async insertHashed(name: string, keyHash: string, permission: ApiKeyPermission = 'full_access'): Promise<string> {
     const id = uuidv7();
-    await this.keys.insertOne({ _id: id, name, key_hash: keyHash, created_at: new Date() });
+    await this.keys.insertOne({ _id: id, name, key_hash: keyHash, permission, created_at: new Date() });
     return id;
   }
 
