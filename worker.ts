@@ -4,9 +4,11 @@
  */
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import { Client } from '@temporalio/client';
 import { createActivities, type ActivityDependencies } from './activities/index.js';
 import { loadConfig } from './config/config.js';
 import { createLogger, type Logger } from './config/logger.js';
+import { createReconciler } from './engine/reconciler.js';
 import { createMailer } from './mail/mailer.js';
 import { connectMongo, createRepositories, ensureAllIndexes } from './repositories/db.js';
 import { EmailsRepository } from './repositories/emails.js';
@@ -74,6 +76,13 @@ async function main(): Promise<void> {
     },
   });
 
+  const reconciler = createReconciler({
+    client: new Client({ connection, namespace: config.temporalNamespace }),
+    runs: repos.runs,
+    log: log.child({ component: 'reconciler' }),
+    intervalMs: config.reconcileIntervalMs,
+  });
+
   const stop = (): void => {
     log.info({}, 'worker shutting down');
     worker.shutdown();
@@ -82,9 +91,11 @@ async function main(): Promise<void> {
   process.once('SIGTERM', stop);
 
   log.info({ taskQueue: config.temporalTaskQueue, temporalAddress: config.temporalAddress }, 'worker started');
+  reconciler.start();
   try {
     await worker.run();
   } finally {
+    await reconciler.stop();
     mailer.close();
     await connection.close();
     await mongo.client.close();

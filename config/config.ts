@@ -20,6 +20,8 @@ export interface Config {
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** Requests per second allowed to each API key, counted by each API process; undefined turns the limit off. */
   rateLimitPerSecond: number | undefined;
+  /** Time between two passes of the worker's run mirror reconciler, in milliseconds; 0 turns it off. */
+  reconcileIntervalMs: number;
 }
 
 export class ConfigError extends Error {
@@ -80,6 +82,21 @@ function readRateLimit(env: Env): number | undefined {
   return limit;
 }
 
+const DEFAULT_RECONCILE_INTERVAL_SECONDS = 60;
+const MAX_RECONCILE_INTERVAL_SECONDS = 24 * 60 * 60;
+
+function readReconcileInterval(env: Env): number {
+  const raw = env.RECONCILE_INTERVAL_SECONDS;
+  if (raw === undefined || raw === '') return DEFAULT_RECONCILE_INTERVAL_SECONDS * 1000;
+  const seconds = Number(raw);
+  if (!/^[0-9]+$/.test(raw) || seconds > MAX_RECONCILE_INTERVAL_SECONDS) {
+    throw new ConfigError(
+      `RECONCILE_INTERVAL_SECONDS must be a whole number of seconds from 0 (off) to ${MAX_RECONCILE_INTERVAL_SECONDS}, got "${raw}"`,
+    );
+  }
+  return seconds * 1000;
+}
+
 /** Reads and validates the configuration, throwing a ConfigError that names the variable. */
 export function loadConfig(env: Env = process.env): Config {
   const port = readPort(env, 'PORT', LOCAL_DEFAULTS.port);
@@ -109,5 +126,6 @@ export function loadConfig(env: Env = process.env): Config {
     bootstrapApiKey,
     logLevel: logLevel as Config['logLevel'],
     rateLimitPerSecond: readRateLimit(env),
+    reconcileIntervalMs: readReconcileInterval(env),
   };
 }

@@ -114,6 +114,8 @@ export class RunsRepository {
     await this.runs.createIndex({ automation_id: 1, status: 1, _id: -1 }, { name: 'automation_status_id' });
     // findRunningIdsByContact: runs of one contact still in progress, on every event sent.
     await this.runs.createIndex({ contact_id: 1, status: 1 }, { name: 'contact_status' });
+    // findRunningIds: the reconciler pages through every run still in progress.
+    await this.runs.createIndex({ status: 1, _id: 1 }, { name: 'status_id' });
   }
 
   /**
@@ -164,6 +166,18 @@ export class RunsRepository {
   async findRunningIdsByContact(contactId: string): Promise<string[]> {
     const docs = await this.runs
       .find({ contact_id: contactId, status: 'running' }, { projection: { _id: 1 } })
+      .toArray();
+    return docs.map((doc) => doc._id);
+  }
+
+  /** Lists the ids of runs in progress, in ascending id order after `after`, one page at a time. */
+  async findRunningIds(page: { after: string | undefined; limit: number }): Promise<string[]> {
+    const filter: Filter<RunDoc> = { status: 'running' };
+    if (page.after !== undefined) filter._id = { $gt: page.after };
+    const docs = await this.runs
+      .find(filter, { projection: { _id: 1 } })
+      .sort({ _id: 1 })
+      .limit(page.limit)
       .toArray();
     return docs.map((doc) => doc._id);
   }

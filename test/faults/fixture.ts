@@ -4,7 +4,7 @@
  * count what happened, and helpers that create data through the HTTP API.
  */
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
-import { MongoClient } from 'mongodb';
+import { MongoClient, type Db } from 'mongodb';
 import type { RunState } from '../../domain/run-state.js';
 import { createRepositories, type Repositories } from '../../repositories/db.js';
 import { runWorkflowId } from '../../workflows/contract.js';
@@ -45,6 +45,8 @@ export interface FaultStack {
   api: ApiProcess;
   client: Client;
   repos: Repositories;
+  /** The test's database, for tests that damage what the repositories wrote. */
+  db: Db;
   /** Sends a request to the API process with its key and returns the status and JSON body. */
   request(method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }>;
   /** Creates and publishes a template; returns its id. */
@@ -119,6 +121,7 @@ export async function startFaultStack(options: FaultStackOptions): Promise<Fault
     api,
     client,
     repos,
+    db,
     request,
 
     async createTemplate(name) {
