@@ -10,6 +10,7 @@ import { createAutomationBody, listAutomationsQuery, updateAutomationBody } from
 import { listResponse, toPageRequest } from '../schemas/common.js';
 import { automationListItem, automationObject } from '../serializers/automations.js';
 import { expectNoBody, parseBody, parseQuery, uuidParam } from '../validation.js';
+import { createAutomationMetricsRoutes } from './automation-metrics.js';
 import { createAutomationRunsRoutes } from './automation-runs.js';
 
 export function createAutomationsRoutes() {
@@ -84,6 +85,7 @@ export function createAutomationsRoutes() {
   });
 
   routes.route('/', createAutomationRunsRoutes());
+  routes.route('/', createAutomationMetricsRoutes());
 
   return routes;
 }
