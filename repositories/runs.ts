@@ -5,6 +5,8 @@
  */
 import type { Collection, Db, Filter } from 'mongodb';
 import type { StepType } from '../domain/graph.js';
+import { parseStepStatusEntry, runDurationMs, stepStatusEntry } from '../domain/metrics.js';
+import type { StepStatusCount } from '../domain/metrics.js';
 import type { RunState, RunStatus, RunStepState, StepError, StepStatus } from '../domain/run-state.js';
 import { findPage } from './cursor.js';
 import type { Page, PageRequest } from './cursor.js';
@@ -32,11 +34,22 @@ export interface RunDoc {
   /** JSON of the event payload, for the same reason as `output_json`. */
   trigger_payload_json: string;
   steps: RunStepDoc[];
+  /** One `<key>:<type>:<status>` entry per step, which the per-step metrics count. */
+  step_statuses: string[];
+  /** Milliseconds from start to completion of a finished run, or null while it runs. */
+  duration_ms: number | null;
   created_at: Date;
   started_at: Date | null;
   completed_at: Date | null;
   version: number;
   updated_at: Date;
+}
+
+/** The runs of one automation created in a time window, bounds included, in epoch milliseconds. */
+export interface RunWindow {
+  automationId: string;
+  from: number;
+  to: number;
 }
 
 export interface ListRunsOptions {
@@ -116,6 +129,9 @@ export class RunsRepository {
     await this.runs.createIndex({ contact_id: 1, status: 1 }, { name: 'contact_status' });
     // findRunningIds: the reconciler pages through every run still in progress.
     await this.runs.createIndex({ status: 1, _id: 1 }, { name: 'status_id' });
+    // countByStatus, countStepStatuses, countFinished and durationsAt: runs of
+    // one automation created in a time window (GET /automations/:id/metrics).
+    await this.runs.createIndex({ automation_id: 1, created_at: 1 }, { name: 'automation_created_at' });
   }
 
   /**
@@ -133,6 +149,8 @@ export class RunsRepository {
       trigger_event: state.trigger.event,
       trigger_payload_json: JSON.stringify(state.trigger.payload),
       steps: state.steps.map(stepToDoc),
+      step_statuses: state.steps.map(stepStatusEntry),
+      duration_ms: runDurationMs(state),
       created_at: new Date(state.createdAt),
       started_at: toDate(state.startedAt),
       completed_at: toDate(state.completedAt),
@@ -188,4 +206,77 @@ export class RunsRepository {
       .toArray();
     return docs.map((doc) => doc._id);
   }
+
+  /** Counts the runs created in the window, by status. */
+  async countByStatus(window: RunWindow): Promise<Map<RunStatus, number>> {
+    const groups = await this.runs
+      .aggregate<{ _id: RunStatus; n: number }>([
+        { $match: windowFilter(window) },
+        { $group: { _id: '$status', n: { $sum: 1 } } },
+      ])
+      .toArray();
+    return new Map(groups.map((group) => [group._id, group.n]));
+  }
+
+  /** Counts the steps that the runs created in the window reached, by key, type and status. */
+  async countStepStatuses(window: RunWindow): Promise<StepStatusCount[]> {
+    const groups = await this.runs
+      .aggregate<{ _id: string; n: number }>([
+        { $match: windowFilter(window) },
+        { $project: PROJECT_STEP_STATUSES },
+        { $unwind: '$step_statuses' },
+        { $group: { _id: '$step_statuses', n: { $sum: 1 } } },
+      ])
+      .toArray();
+
+    const counts: StepStatusCount[] = [];
+    for (const group of groups) {
+      const entry = parseStepStatusEntry(group._id);
+      if (entry) counts.push({ ...entry, count: group.n });
+    }
+    return counts;
+  }
+
+  /** Counts the finished runs created in the window, which are the runs with a duration. */
+  async countFinished(window: RunWindow): Promise<number> {
+    const result = await this.runs
+      .aggregate<{ n: number }>([{ $match: finishedFilter(window) }, { $count: 'n' }])
+      .toArray();
+    return result[0]?.n ?? 0;
+  }
+
+  /**
+   * Returns up to `limit` durations of the finished runs created in the
+   * window, starting at zero-based `position` in the given sort order. The
+   * database sorts and skips, so only the returned values reach this process.
+   */
+  async durationsAt(window: RunWindow, position: number, limit: number, order: 'ascending' | 'descending'): Promise<number[]> {
+    const docs = await this.runs
+      .aggregate<{ duration_ms: number }>([
+        { $match: finishedFilter(window) },
+        { $project: PROJECT_DURATION },
+        { $sort: { duration_ms: order === 'ascending' ? 1 : -1 } },
+        { $skip: position },
+        { $limit: limit },
+      ])
+      .toArray();
+    return docs.map((doc) => doc.duration_ms);
+  }
+}
+
+// The projections keep `_id`: FerretDB 1.24 closes the connection on a
+// `$project` that excludes it, and its process later panics.
+const PROJECT_STEP_STATUSES = { step_statuses: 1 } as const;
+const PROJECT_DURATION = { duration_ms: 1 } as const;
+
+function windowFilter(window: RunWindow): Filter<RunDoc> {
+  return {
+    automation_id: window.automationId,
+    created_at: { $gte: new Date(window.from), $lte: new Date(window.to) },
+  };
+}
+
+/** Matches the runs in the window that have a duration. `$gte: 0` matches numbers only, so a null duration never matches. */
+function finishedFilter(window: RunWindow): Filter<RunDoc> {
+  return { ...windowFilter(window), duration_ms: { $gte: 0 } };
 }
