@@ -10,6 +10,7 @@ import { loadConfig } from './config/config.js';
 import { createLogger, type Logger } from './config/logger.js';
 import { createReconciler } from './engine/reconciler.js';
 import { createMailer } from './mail/mailer.js';
+import { createUnsubscribeLinks } from './mail/unsubscribe-links.js';
 import { connectMongo, createRepositories, ensureAllIndexes } from './repositories/db.js';
 import { EmailsRepository } from './repositories/emails.js';
 
@@ -67,7 +68,9 @@ async function main(): Promise<void> {
       contacts: repos.contacts,
       segments: repos.segments,
       contactProperties: repos.contactProperties,
+      topics: repos.topics,
       templates: repos.templates,
+      unsubscribeLinks: createUnsubscribeLinks({ publicUrl: config.publicUrl, configuredSecret: config.unsubscribeSecret, settings: repos.settings }),
       runs: repos.runs,
       emails,
       mailer,

@@ -1,4 +1,5 @@
 import { ApplicationFailure } from '@temporalio/activity';
+import { findPropertyViolation, type ContactPropertyDefinition } from '../domain/contact-properties.js';
 import type { Scalar } from '../domain/graph.js';
 import { resolveValue } from '../domain/variables.js';
 import type { ContactSnapshot } from '../workflows/contract.js';
@@ -20,6 +21,11 @@ export interface ContactStore<Doc = unknown> {
   toSnapshot(doc: Doc): ContactSnapshot;
 }
 
+/** The declared contact properties, which a contact_update step may write. */
+export interface ContactPropertyStore {
+  findByKeys(keys: string[]): Promise<ContactPropertyDefinition[]>;
+}
+
 export interface SegmentStore {
   findById(id: string): Promise<unknown>;
   addContact(segmentId: string, contactId: string): Promise<unknown>;
@@ -27,8 +33,12 @@ export interface SegmentStore {
 
 type ContactActivities = Pick<RunActivities, 'loadContact' | 'updateContact' | 'deleteContact' | 'addToSegment'>;
 
-export function createContactActivities(deps: { contacts: ContactStore; segments: SegmentStore }): ContactActivities {
-  const { contacts, segments } = deps;
+export function createContactActivities(deps: {
+  contacts: ContactStore;
+  segments: SegmentStore;
+  contactProperties: ContactPropertyStore;
+}): ContactActivities {
+  const { contacts, segments, contactProperties } = deps;
   return {
     async loadContact({ contactId }) {
       const doc = await contacts.findById(contactId);
@@ -38,6 +48,7 @@ export function createContactActivities(deps: { contacts: ContactStore; segments
     async updateContact(input) {
       const contact = await requireContact(contacts, input.contactId);
       const changes = resolveChanges(input, contact);
+      await assertDeclared(contactProperties, changes.properties);
       const updated = await contacts.update(input.contactId, changes);
       if (!updated) {
         throw ApplicationFailure.nonRetryable(`contact ${input.contactId} no longer exists`, STEP_FAILURE.contactNotFound);
@@ -99,6 +110,22 @@ function resolveChanges(input: ContactUpdateInput, contact: ContactSnapshot): Co
     if (Object.keys(resolved).length > 0) changes.properties = resolved;
   }
   return changes;
+}
+
+/** Fails the step when it writes a property that is not declared, or a value of another type. */
+async function assertDeclared(store: ContactPropertyStore, properties: ContactChanges['properties']): Promise<void> {
+  if (properties === undefined) return;
+  const definitions = await store.findByKeys(Object.keys(properties));
+  const violation = findPropertyViolation(definitions, properties);
+  if (violation === null) return;
+
+  if (violation.reason === 'undeclared') {
+    throw ApplicationFailure.nonRetryable(
+      `contact_update property "${violation.key}" is not a declared contact property; declare it with POST /contact-properties, then run the automation again`,
+      STEP_FAILURE.propertyNotDeclared,
+    );
+  }
+  throw invalidValue(`properties.${violation.key}`, `a ${violation.expected}`, violation.value);
 }
 
 function variableContext(context: VariableContext) {

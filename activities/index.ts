@@ -6,15 +6,25 @@ import type { Logger } from '../config/logger.js';
 import type { RunState } from '../domain/run-state.js';
 import type { Mailer } from '../mail/mailer.js';
 import type { EmailsRepository } from '../repositories/emails.js';
-import { createSendEmail, type TemplateSource } from './send-email.js';
-import { createContactActivities, type ContactStore, type SegmentStore } from './contacts.js';
+import type { UnsubscribeLinks } from '../mail/unsubscribe-links.js';
+import { createSendEmail, type TemplateSource, type TopicSubscriptionSource } from './send-email.js';
+import {
+  createContactActivities,
+  type ContactPropertyStore,
+  type ContactStore,
+  type SegmentStore,
+} from './contacts.js';
 import { withHeartbeats } from './heartbeat.js';
 import type { RunActivities } from './types.js';
 
 export interface ActivityDependencies {
   contacts: ContactStore;
   segments: SegmentStore;
+  contactProperties: ContactPropertyStore;
   templates: TemplateSource;
+  topics: TopicSubscriptionSource;
+  /** Builds the unsubscribe link of each email, for the template and the List-Unsubscribe header. */
+  unsubscribeLinks: UnsubscribeLinks;
   runs: { saveState(state: RunState): Promise<void> };
   emails: EmailsRepository;
   mailer: Mailer;

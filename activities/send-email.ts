@@ -10,6 +10,7 @@ import { uuidv7 } from '../domain/ids.js';
 import { renderTemplate } from '../domain/render.js';
 import { resolveRecord } from '../domain/variables.js';
 import { isPermanentSmtpFailure, type Mailer } from '../mail/mailer.js';
+import type { UnsubscribeLinks } from '../mail/unsubscribe-links.js';
 import type { EmailDocument, EmailsRepository } from '../repositories/emails.js';
 import { requireContact, type ContactStore } from './contacts.js';
 import { STEP_FAILURE } from '../domain/step-failures.js';
@@ -35,9 +36,17 @@ export interface TemplateSource {
   getPublished(id: string): Promise<TemplateLookup>;
 }
 
+/** The topic repository methods the send uses. */
+export interface TopicSubscriptionSource {
+  /** The contact's choice for the topic, else the topic's default; null when the topic does not exist. */
+  findSubscription(contactId: string, topicId: string): Promise<'opt_in' | 'opt_out' | null>;
+}
+
 interface SendEmailDependencies {
   contacts: ContactStore;
   templates: TemplateSource;
+  topics: TopicSubscriptionSource;
+  unsubscribeLinks: UnsubscribeLinks;
   emails: EmailsRepository;
   mailer: Mailer;
   mailFrom: string;
@@ -50,13 +59,21 @@ export function createSendEmail(deps: SendEmailDependencies) {
     const previous = await deps.emails.findByIdempotencyKey(idempotencyKey);
     if (previous?.status === 'sent') return sentResult(previous);
 
-    // Re-read right before delivery: the contact may have unsubscribed since the run started.
+    // Re-read right before delivery: the contact may have unsubscribed or
+    // opted out of the topic since the run started.
     const contact = await requireContact(deps.contacts, input.contactId);
     if (contact.unsubscribed) return { status: 'skipped', to: contact.email, reason: 'unsubscribed' };
-    // TODO(#3): skip contacts opted out of the step's topic_id.
+    const topicId = input.config.topic_id ?? null;
+    if (topicId !== null && (await readSubscription(deps.topics, contact.id, topicId)) === 'opt_out') {
+      return { status: 'skipped', to: contact.email, reason: 'topic_opt_out' };
+    }
+    // TODO(#3): an email reserved by an attempt that crashed before delivery stays
+    // `sending` (listed as `queued`) when a retry skips it here.
 
     const email = previous ?? (await deps.emails.reserve(await buildEmail(deps, input, contact)));
     if (email.status === 'sent') return sentResult(email);
+    // Emails recorded before unsubscribe links existed get their link built now.
+    const unsubscribeUrl = email.list_unsubscribe_url ?? (await deps.unsubscribeLinks.url({ contactId: contact.id, topicId }));
 
     const log = deps.log.child({ runId: input.runId, automationId: input.automationId, stepKey: input.stepKey });
     let response: string;
@@ -69,7 +86,12 @@ export function createSendEmail(deps: SendEmailDependencies) {
         html: email.html,
         text: email.text,
         messageId: email.message_id,
-        headers: { 'X-Automation-Run-Id': input.runId },
+        headers: {
+          'X-Automation-Run-Id': input.runId,
+          // One-click unsubscribe as RFC 8058 describes: mail clients POST to the URL.
+          'List-Unsubscribe': `<${unsubscribeUrl}>`,
+          'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+        },
       }));
     } catch (err) {
       const reply = (err as { response?: string }).response ?? (err instanceof Error ? err.message : String(err));
@@ -85,6 +107,22 @@ export function createSendEmail(deps: SendEmailDependencies) {
     log.info({ emailId: email._id, to: email.to }, 'email sent');
     return sentResult(email);
   };
+}
+
+/** Returns the contact's subscription to the topic, or fails the step when the topic no longer exists. */
+async function readSubscription(
+  topics: TopicSubscriptionSource,
+  contactId: string,
+  topicId: string,
+): Promise<'opt_in' | 'opt_out'> {
+  const subscription = await topics.findSubscription(contactId, topicId);
+  if (subscription === null) {
+    throw ApplicationFailure.nonRetryable(
+      `topic ${topicId} does not exist; it may have been deleted. Create a topic and set it as the step's topic_id, or remove topic_id`,
+      STEP_FAILURE.topicNotFound,
+    );
+  }
+  return subscription;
 }
 
 async function buildEmail(
@@ -112,12 +150,14 @@ async function buildEmail(
     contact,
     waitEvents: input.context.waitEvents,
   });
+  const unsubscribeUrl = await deps.unsubscribeLinks.url({ contactId: contact.id, topicId: config.topic_id ?? null });
   let rendered;
   try {
     rendered = renderTemplate(
       { ...template, subject: config.subject ?? template.subject ?? '' },
       values,
       contact,
+      { RESEND_UNSUBSCRIBE_URL: unsubscribeUrl },
     );
   } catch (err) {
     throw ApplicationFailure.nonRetryable(
@@ -145,6 +185,7 @@ async function buildEmail(
     subject: rendered.subject,
     html: rendered.html,
     text: rendered.text,
+    list_unsubscribe_url: unsubscribeUrl,
     created_at: Date.now(),
   };
 }

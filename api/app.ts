@@ -5,6 +5,7 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { methodNotAllowed } from 'hono/method-not-allowed';
+import { createUnsubscribeLinks } from '../mail/unsubscribe-links.js';
 import { requireApiKey } from './auth.js';
 import type { AppEnv, Services } from './context.js';
 import { bodyTooLarge, createErrorHandler, MAX_BODY_BYTES, methodNotAllowedResponse, notFoundHandler } from './errors.js';
@@ -17,6 +18,7 @@ import { createEventsRoutes } from './routes/events.js';
 import { createSegmentsRoutes } from './routes/segments.js';
 import { createTemplatesRoutes } from './routes/templates.js';
 import { createTopicsRoutes } from './routes/topics.js';
+import { createUnsubscribeRoutes } from './routes/unsubscribe.js';
 
 export interface AppOptions {
   /** Clock of the rate limiter; tests pass a fake one. */
@@ -35,6 +37,15 @@ export function createApp(services: Services, options: AppOptions = {}): Hono<Ap
   });
   app.use('*', methodNotAllowed({ app, onMethodNotAllowed: methodNotAllowedResponse }));
   app.use('*', bodyLimit({ maxSize: MAX_BODY_BYTES, onError: bodyTooLarge }));
+
+  // Registered before the API key check, which therefore never runs for it: the signed token authenticates the request.
+  const unsubscribeLinks = createUnsubscribeLinks({
+    publicUrl: services.config.publicUrl,
+    configuredSecret: services.config.unsubscribeSecret,
+    settings: services.repos.settings,
+  });
+  app.route('/unsubscribe', createUnsubscribeRoutes(unsubscribeLinks));
+
   app.use('*', requireApiKey);
   const { rateLimitPerSecond } = services.config;
   if (rateLimitPerSecond !== undefined) app.use('*', rateLimit(new RateLimiter(rateLimitPerSecond, options.now)));

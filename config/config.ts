@@ -17,6 +17,11 @@ export interface Config {
   /** Sender used when neither the step nor the template names one. */
   mailFrom: string;
   bootstrapApiKey: string | undefined;
+  /**
+   * Key that signs unsubscribe links. When unset, the first process that
+   * needs one generates it and stores it in MongoDB for every other process.
+   */
+  unsubscribeSecret: string | undefined;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** Requests per second allowed to each API key, counted by each API process; undefined turns the limit off. */
   rateLimitPerSecond: number | undefined;
@@ -105,6 +110,12 @@ export function loadConfig(env: Env = process.env): Config {
   if (bootstrapApiKey !== undefined && !/^[\x21-\x7e]{16,200}$/.test(bootstrapApiKey)) {
     throw new ConfigError('BOOTSTRAP_API_KEY must be 16 to 200 printable characters without spaces');
   }
+  const unsubscribeSecret = env.UNSUBSCRIBE_SECRET === '' ? undefined : env.UNSUBSCRIBE_SECRET;
+  if (unsubscribeSecret !== undefined && !/^[\x21-\x7e]{32,512}$/.test(unsubscribeSecret)) {
+    throw new ConfigError(
+      'UNSUBSCRIBE_SECRET must be 32 to 512 printable characters without spaces, such as the output of `openssl rand -base64 32`',
+    );
+  }
 
   return {
     port,
@@ -124,6 +135,7 @@ export function loadConfig(env: Env = process.env): Config {
     publicUrl: readUrl(env, 'PUBLIC_URL', `http://localhost:${port}`, ['http:', 'https:']).replace(/\/+$/, ''),
     mailFrom: env.MAIL_FROM && env.MAIL_FROM !== '' ? env.MAIL_FROM : 'Automations <automations@localhost>',
     bootstrapApiKey,
+    unsubscribeSecret,
     logLevel: logLevel as Config['logLevel'],
     rateLimitPerSecond: readRateLimit(env),
     reconcileIntervalMs: readReconcileInterval(env),

@@ -9,7 +9,9 @@ export const STEP_FAILURE = {
   templateNotFound: 'template_not_found',
   templateNotPublished: 'template_not_published',
   segmentNotFound: 'segment_not_found',
+  topicNotFound: 'topic_not_found',
   renderFailed: 'render_failed',
   smtpRejected: 'smtp_rejected',
   invalidValue: 'invalid_value',
+  propertyNotDeclared: 'property_not_declared',
 } as const;

@@ -14,6 +14,7 @@ import { EventDefinitionsRepository } from './event-definitions.js';
 import { IdempotencyRepository } from './idempotency.js';
 import { RunsRepository } from './runs.js';
 import { SegmentsRepository } from './segments.js';
+import { SettingsRepository } from './settings.js';
 import { TemplatesRepository } from './templates.js';
 import { TopicsRepository } from './topics.js';
 
@@ -29,6 +30,7 @@ export interface Repositories {
   eventDefinitions: EventDefinitionsRepository;
   contactProperties: ContactPropertiesRepository;
   topics: TopicsRepository;
+  settings: SettingsRepository;
 }
 
 export interface MongoConnection {
@@ -61,6 +63,7 @@ export function createRepositories(db: Db): Repositories {
     eventDefinitions: new EventDefinitionsRepository(db),
     contactProperties: new ContactPropertiesRepository(db),
     topics: new TopicsRepository(db),
+    settings: new SettingsRepository(db),
   };
 }
 

@@ -29,6 +29,8 @@ export interface EmailDocument {
   subject: string;
   html: string;
   text: string | null;
+  /** The link in the List-Unsubscribe header; absent on emails recorded before unsubscribe links existed. */
+  list_unsubscribe_url?: string;
   status: EmailStatus;
   smtp_response: string | null;
   created_at: number;

@@ -1,6 +1,8 @@
 /**
- * Loads the example templates and automations from examples/ into a running
- * server through its HTTP API: `npm run examples:load`.
+ * Loads the example contact properties, templates and automations from
+ * examples/ into a running server through its HTTP API: `npm run examples:load`.
+ * The contact properties come first, because contact_update steps may only
+ * write declared properties.
  *
  * In the example files, `template.id` is a template alias and `segment_id` a
  * segment name; the loader swaps in the ids the server assigned.
@@ -21,6 +23,8 @@ export interface LoadExamplesOptions {
 }
 
 export interface LoadedExamples {
+  /** Contact property ids by key. */
+  contactProperties: Record<string, string>;
   templates: Record<string, string>;
   segments: Record<string, string>;
   automations: Record<string, { id: string; name: string; definition: ExampleAutomation }>;
@@ -64,7 +68,12 @@ function createClient(baseUrl: string, apiKey: string) {
 
 export async function loadExamples(options: LoadExamplesOptions): Promise<LoadedExamples> {
   const request = createClient(options.baseUrl, options.apiKey);
-  const loaded: LoadedExamples = { templates: {}, segments: {}, automations: {} };
+  const loaded: LoadedExamples = { contactProperties: {}, templates: {}, segments: {}, automations: {} };
+
+  const properties = JSON.parse(await readFile(join(EXAMPLES_DIR, 'contact-properties.json'), 'utf8')) as { key: string }[];
+  for (const property of properties) {
+    loaded.contactProperties[property.key] = (await request<{ id: string }>('POST', '/contact-properties', property)).id;
+  }
 
   for (const { body } of await readJsonFiles<{ alias: string }>('templates')) {
     const created = await request<{ id: string }>('POST', '/templates', body);
@@ -119,7 +128,9 @@ async function main(): Promise<void> {
   for (const [file, automation] of Object.entries(loaded.automations)) {
     console.log(`${automation.id}  ${automation.name} (examples/automations/${file}.json)`);
   }
-  console.log(`Loaded ${Object.keys(loaded.templates).length} published templates and ${Object.keys(loaded.automations).length} enabled automations into ${baseUrl}.`);
+  console.log(
+    `Loaded ${Object.keys(loaded.contactProperties).length} contact properties, ${Object.keys(loaded.templates).length} published templates and ${Object.keys(loaded.automations).length} enabled automations into ${baseUrl}.`,
+  );
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -27,6 +27,7 @@ import { uuidv7 } from '../domain/ids.js';
 import type { RunState, RunStatus } from '../domain/run-state.js';
 import { startLocalSmtpServer } from '../mail/local-smtp-server.js';
 import { createMailer } from '../mail/mailer.js';
+import { createUnsubscribeLinks } from '../mail/unsubscribe-links.js';
 import type { NewContact } from '../repositories/contacts.js';
 import { connectMongo, createRepositories, ensureAllIndexes, type Repositories } from '../repositories/db.js';
 import { EmailsRepository } from '../repositories/emails.js';
@@ -246,6 +247,8 @@ async function createFixtures(repos: Repositories): Promise<Fixtures> {
   if (published.status !== 'ok' || draft.status !== 'ok') throw new Error('creating the templates failed');
   await repos.templates.publish(published.template._id);
   const segment = await repos.segments.create('Recorded');
+  // contact_update steps may only write declared properties.
+  for (const key of ['plan', 'source']) await repos.contactProperties.create({ key, type: 'string', fallback_value: null });
   return { publishedTemplateId: published.template._id, draftTemplateId: draft.template._id, segmentId: segment._id };
 }
 
@@ -332,7 +335,10 @@ async function main(): Promise<void> {
       dependencies: {
         contacts: repos.contacts,
         segments: repos.segments,
+        contactProperties: repos.contactProperties,
+        topics: repos.topics,
         templates: repos.templates,
+        unsubscribeLinks: createUnsubscribeLinks({ publicUrl: 'http://localhost:3000', configuredSecret: undefined, settings: repos.settings }),
         runs: repos.runs,
         emails,
         mailer,

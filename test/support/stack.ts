@@ -23,6 +23,7 @@ import { silentLogger } from '../../config/logger.js';
 import { createRunsEngine } from '../../engine/runs-engine.js';
 import { createMailer } from '../../mail/mailer.js';
 import { startLocalSmtpServer, readMailbox } from '../../mail/local-smtp-server.js';
+import { createUnsubscribeLinks } from '../../mail/unsubscribe-links.js';
 import { connectMongo, createRepositories, ensureAllIndexes } from '../../repositories/db.js';
 import { EmailsRepository } from '../../repositories/emails.js';
 import { createAutomationWorker, WORKFLOWS_PATH } from '../../worker.js';
@@ -109,7 +110,10 @@ export async function startStack(): Promise<Stack> {
       dependencies: {
         contacts: repos.contacts,
         segments: repos.segments,
+        contactProperties: repos.contactProperties,
+        topics: repos.topics,
         templates: repos.templates,
+        unsubscribeLinks: createUnsubscribeLinks({ publicUrl: config.publicUrl, configuredSecret: config.unsubscribeSecret, settings: repos.settings }),
         runs: repos.runs,
         emails,
         mailer,

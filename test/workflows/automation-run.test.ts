@@ -18,6 +18,7 @@ import { uuidv7 } from '../../domain/ids.js';
 import type { RunState } from '../../domain/run-state.js';
 import { startLocalSmtpServer, readMailbox } from '../../mail/local-smtp-server.js';
 import { createMailer, type Mailer } from '../../mail/mailer.js';
+import { createUnsubscribeLinks } from '../../mail/unsubscribe-links.js';
 import { connectMongo, createRepositories, type MongoConnection, type Repositories } from '../../repositories/db.js';
 import { EmailsRepository } from '../../repositories/emails.js';
 import { createAutomationWorker } from '../../worker.js';
@@ -90,7 +91,9 @@ beforeAll(async () => {
       contacts: repos.contacts,
       segments: repos.segments,
       contactProperties: repos.contactProperties,
+      topics: repos.topics,
       templates: repos.templates,
+      unsubscribeLinks: createUnsubscribeLinks({ publicUrl: 'http://localhost:3000', configuredSecret: undefined, settings: repos.settings }),
       runs: repos.runs,
       emails,
       mailer,
