@@ -165,13 +165,22 @@ export function assertSafeJson(value: unknown, path: PropertyKey[] = []): void {
   }
 }
 
+/** Decoder that rejects invalid UTF-8 instead of replacing it with U+FFFD, which would store altered text. */
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 /**
- * Reads the body as JSON, whatever its Content-Type. Returns undefined
+ * Reads the body as JSON in UTF-8, whatever its Content-Type. Returns undefined
  * for an empty body: the official client sends `Content-Type: application/json`
  * without a body on POST requests that take none.
  */
 export async function readJsonBody(c: Context): Promise<unknown> {
-  const text = await c.req.text();
+  const bytes = await c.req.arrayBuffer();
+  let text: string;
+  try {
+    text = STRICT_UTF8.decode(bytes);
+  } catch {
+    throw new ApiError(400, 'validation_error', 'The request body is not valid UTF-8; send JSON encoded as UTF-8.');
+  }
   if (text.trim() === '') return undefined;
 
   let data: unknown;

@@ -79,6 +79,23 @@ describe('request body errors', () => {
     expectErrorShape(response.body, 'validation_error', 400);
   });
 
+  it('rejects a body that is not valid UTF-8 with 400', async () => {
+    const before = await api.db.collection('segments').countDocuments();
+    const body = new Uint8Array([...Buffer.from('{"name":"'), 0xff, ...Buffer.from('"}')]);
+    const response = await api.app.request('/segments', {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${api.apiKey}`, 'Content-Type': 'application/json' },
+      body,
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({
+      name: 'validation_error',
+      statusCode: 400,
+      message: 'The request body is not valid UTF-8; send JSON encoded as UTF-8.',
+    });
+    expect(await api.db.collection('segments').countDocuments()).toBe(before);
+  });
+
   it('rejects a body over 1 MiB with 413 in the error shape', async () => {
     const response = await api.requestRaw('POST', '/segments', JSON.stringify({ name: 'x'.repeat(1024 * 1024 + 1) }));
     expect(response.status).toBe(413);
