@@ -26,12 +26,14 @@ const IDEMPOTENCY_CLEANUP_INTERVAL_MS = 60 * 60 * 1000;
 
 type SendEventBody = z.output<typeof sendEventBody>;
 
+async function requireContact(services: Services, contactId: string): Promise<ContactDoc> {
+  const contact = await services.repos.contacts.findById(contactId);
+  if (!contact) throw ApiError.notFound(`Contact ${contactId} was not found.`);
+  return contact;
+}
+
 async function resolveContact(services: Services, body: SendEventBody): Promise<ContactDoc> {
-  if (body.contact_id !== undefined) {
-    const contact = await services.repos.contacts.findById(body.contact_id);
-    if (!contact) throw ApiError.notFound(`Contact ${body.contact_id} was not found.`);
-    return contact;
-  }
+  if (body.contact_id !== undefined) return requireContact(services, body.contact_id);
   const { contact, created } = await services.repos.contacts.findOrCreateByEmail(body.email!);
   if (created) services.log.info({ contactId: contact._id }, 'created a contact for an event sent by email address');
   return contact;
@@ -127,8 +129,9 @@ export function createEventsRoutes() {
     const idempotencyKey = readIdempotencyKey(c);
     const { services } = c.var;
     const responseBody = { object: 'event' as const, event: body.event };
-    // Checked before the idempotency key is claimed, so a rejected payload stores and starts nothing.
+    // Checked before the idempotency key is claimed, so a rejected payload or unknown contact stores and starts nothing.
     const payload = await checkEventPayload(services.repos, body.event, body.payload ?? {});
+    if (body.contact_id !== undefined) await requireContact(services, body.contact_id);
 
     let eventId = uuidv7();
     let acceptedAt = Date.now();

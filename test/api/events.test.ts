@@ -204,6 +204,16 @@ describe('Idempotency-Key on /events/send', () => {
     expect(response.body.name).toBe('invalid_idempotent_request');
   });
 
+  it('stores no key for an unknown contact', async () => {
+    const keys = api.db.collection('idempotency_keys');
+    const before = await keys.countDocuments();
+    const body = { event: 'a', contact_id: '0190a5f6-6b1c-7d2e-8f3a-00000000beef' };
+    const response = await api.request('POST', '/events/send', body, { 'Idempotency-Key': 'unknown-contact' });
+    expect(response.status).toBe(404);
+    expect(response.body.name).toBe('not_found');
+    expect(await keys.countDocuments()).toBe(before);
+  });
+
   it('rejects a malformed key', async () => {
     const response = await api.request('POST', '/events/send', { event: 'a', email: 'k@example.com' }, { 'Idempotency-Key': 'has spaces' });
     expect(response.status).toBe(422);
