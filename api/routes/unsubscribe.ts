@@ -52,6 +52,20 @@ function readAll(form: Record<string, string | File | Array<string | File>>, nam
   return values.filter((item): item is string => typeof item === 'string');
 }
 
+/** Parses the form body; a malformed one (such as multipart without its boundary) is 400, not a server error. */
+async function readForm(c: Context<AppEnv>): Promise<Record<string, string | File | Array<string | File>>> {
+  try {
+    return await c.req.parseBody({ all: true });
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error;
+    throw new ApiError(
+      400,
+      'validation_error',
+      'The request body is not a valid form; send the field List-Unsubscribe=One-Click as application/x-www-form-urlencoded.',
+    );
+  }
+}
+
 export function createUnsubscribeRoutes(links: UnsubscribeLinks) {
   const routes = new Hono<AppEnv>();
 
@@ -75,7 +89,7 @@ export function createUnsubscribeRoutes(links: UnsubscribeLinks) {
     const link = await resolveLink(c, links);
     if (link === null) throw ApiError.notFound(INVALID_LINK_MESSAGE);
 
-    const form = await c.req.parseBody({ all: true });
+    const form = await readForm(c);
     const { repos, log } = c.var.services;
     const { contact, target } = link;
 

@@ -146,6 +146,20 @@ describe('POST /unsubscribe/:token', () => {
     expect((await api.repos.contacts.findById(contactId))!.unsubscribed).toBe(false);
   });
 
+  it('rejects a malformed multipart body with 400', async () => {
+    const contactId = await createContact('multipart@example.com');
+    for (const contentType of ['multipart/form-data; boundary=x', 'multipart/form-data']) {
+      const response = await api.app.request(await linkPath(contactId), {
+        method: 'POST',
+        headers: { 'Content-Type': contentType },
+        body: 'List-Unsubscribe=One-Click',
+      });
+      expect(response.status).toBe(400);
+      expect(((await response.json()) as { name: string }).name).toBe('validation_error');
+    }
+    expect((await api.repos.contacts.findById(contactId))!.unsubscribed).toBe(false);
+  });
+
   it('answers 404 once the contact is deleted', async () => {
     const contactId = await createContact('deleted-later@example.com');
     const path = await linkPath(contactId);
