@@ -15,6 +15,7 @@ import { createContactPropertiesRoutes } from './routes/contact-properties.js';
 import { createContactsRoutes } from './routes/contacts.js';
 import { createEmailsRoutes } from './routes/emails.js';
 import { createEventsRoutes } from './routes/events.js';
+import { createOpenApiRoutes } from './routes/openapi.js';
 import { createSegmentsRoutes } from './routes/segments.js';
 import { createTemplatesRoutes } from './routes/templates.js';
 import { createTopicsRoutes } from './routes/topics.js';
@@ -45,6 +46,8 @@ export function createApp(services: Services, options: AppOptions = {}): Hono<Ap
     settings: services.repos.settings,
   });
   app.route('/unsubscribe', createUnsubscribeRoutes(unsubscribeLinks));
+  // The API's description is public, like the client libraries generated from it.
+  app.route('/', createOpenApiRoutes({ publicUrl: services.config.publicUrl }));
 
   app.use('*', requireApiKey);
   const { rateLimitPerSecond } = services.config;
