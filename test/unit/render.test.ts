@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   extractPlaceholders,
@@ -211,6 +212,40 @@ describe('renderTemplate escaping', () => {
     expect(renderTemplate(template, {}, makeContact()).text).toBe('{{PRODUCT}} {{{ not a name }}} {x}');
   });
 });
+
+describe('renderTemplate contact data with template syntax', () => {
+  /** Strings built from template syntax fragments and any other text. */
+  const syntaxText = fc
+    .array(
+      fc.oneof(
+        fc.constantFrom('{{{', '}}}', '{{{contact.email}}}', '{{{PRODUCT}}}', '{{{RESEND_UNSUBSCRIBE_URL}}}', '|', '$&', '$1', '<b>', '&'),
+        fc.string({ maxLength: 8 }),
+      ),
+      { maxLength: 8 },
+    )
+    .map((parts) => parts.join(''));
+
+  it('renders any contact value literally', () => {
+    const template = makeTemplate({
+      subject: '{{{contact.first_name}}}',
+      html: '<p>{{{contact.first_name}}} {{{contact.nickname}}}</p>',
+      text: '{{{contact.first_name}}} {{{contact.nickname}}}',
+    });
+    fc.assert(
+      fc.property(syntaxText, syntaxText, (firstName, nickname) => {
+        const contact = makeContact({ first_name: firstName, properties: { nickname } });
+        const rendered = renderTemplate(template, { PRODUCT: 'Lamp' }, contact, { RESEND_UNSUBSCRIBE_URL: 'https://example.com/u' });
+        expect(rendered.text).toBe(`${firstName} ${nickname}`);
+        expect(rendered.subject).toBe(firstName.replace(/[\r\n]+/g, ' '));
+        expect(rendered.html).toBe(`<p>${escapeForTest(firstName)} ${escapeForTest(nickname)}</p>`);
+      }),
+    );
+  });
+});
+
+function escapeForTest(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+}
 
 describe('extractPlaceholders', () => {
   it('lists each name once in order', () => {
