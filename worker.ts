@@ -3,7 +3,14 @@
  * Run it with `tsx worker.ts`; `npm start` does that for you.
  */
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import {
+  DefaultLogger,
+  NativeConnection,
+  Runtime,
+  Worker,
+  type WorkerOptions,
+  type WorkflowBundleOption,
+} from '@temporalio/worker';
 import { Client } from '@temporalio/client';
 import { createActivities, type ActivityDependencies } from './activities/index.js';
 import { loadConfig } from './config/config.js';
@@ -25,8 +32,15 @@ export interface AutomationWorkerOptions {
   workflowBundle?: WorkflowBundleOption;
 }
 
+/**
+ * Worker options beyond the connection, task queue and code. The benchmark's
+ * bare baseline worker (bench/bare/worker.ts) uses the same ones.
+ */
+export const WORKER_TUNING: Partial<WorkerOptions> = {};
+
 export function createAutomationWorker(options: AutomationWorkerOptions): Promise<Worker> {
   return Worker.create({
+    ...WORKER_TUNING,
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,

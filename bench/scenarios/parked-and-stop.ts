@@ -1,0 +1,211 @@
+/**
+ * Parked runs and stop at scale. Starts runs of two automations that park in
+ * a one-hour delay, through the engine (the API's Temporal client code) in
+ * bounded-concurrency batches, and measures the worker's memory before and
+ * after. Then stops the first automation through the API and times how long
+ * until every one of its runs is cancelled in the mirror, and counts the
+ * emails its runs sent after the stop (it must be zero).
+ */
+import type { Client } from '@temporalio/client';
+import type { Db } from 'mongodb';
+import { silentLogger } from '../../config/logger.js';
+import { uuidv7 } from '../../domain/ids.js';
+import { createRunsEngine } from '../../engine/runs-engine.js';
+import { AutomationsRepository } from '../../repositories/automations.js';
+import type { RunInput } from '../../workflows/contract.js';
+import { createAutomation, parkedAutomation } from '../support/fixtures.js';
+import type { ProcessMemory, ProductChild } from '../support/processes.js';
+import type { ApiClient } from '../support/product.js';
+import { runsCollection } from '../support/seed.js';
+import { pollUntil, round, runBounded } from '../support/stats.js';
+
+export interface ParkedAndStopOptions {
+  api: ApiClient;
+  temporal: Client;
+  db: Db;
+  worker: ProductChild;
+  taskQueue: string;
+  templateId: string;
+  contactId: string;
+  /** Runs to park, split evenly between the two automations; the first one's are stopped. */
+  parkedRuns: number;
+  startConcurrency: number;
+  /** Maximum time for starting the runs; the scenario goes on with the runs started by then. */
+  startTimeLimitMs: number;
+  /** Maximum wait, after the last start, for the runs to reach the delay. */
+  parkTimeLimitMs: number;
+  /** Maximum wait for the stopped automation's runs to be cancelled. */
+  stopTimeLimitMs: number;
+  countEmails(automationId: string): Promise<number>;
+}
+
+export interface MemoryFigures {
+  rssMb: number;
+  heapUsedMb: number;
+}
+
+export interface ParkedResult {
+  requested: number;
+  started: number;
+  /** Starts that failed; the first error is kept. */
+  failedStarts: number;
+  firstError: string | null;
+  startSeconds: number;
+  startsPerSecond: number;
+  /** Runs whose mirror shows the delay step waiting when the worker was measured. */
+  parked: number;
+  /** From the first start to the moment every started run was seen parked (or the wait gave up). */
+  parkSeconds: number;
+  allParked: boolean;
+  workerBefore: MemoryFigures;
+  workerAfter: MemoryFigures;
+  rssAddedMb: number;
+  heapAddedMb: number;
+  rssPerParkedRunKb: number;
+}
+
+export interface StopResult {
+  /** Runs of the stopped automation that were open when the stop was sent. */
+  runs: number;
+  stopResponseSeconds: number;
+  /** From sending the stop to Temporal reporting no open run of the automation. */
+  workflowsClosedSeconds: number | null;
+  /** From sending the stop to the mirror showing every run cancelled. */
+  mirrorCancelledSeconds: number | null;
+  cancelledInMirror: number;
+  emailsAfterStop: number;
+  /** Set when fewer than `targetRuns` could be parked: the measured time scaled linearly. An estimate, not a measurement. */
+  estimatedSecondsForTarget: number | null;
+  targetRuns: number;
+}
+
+const MB = 1024 * 1024;
+/** Trigger events of the automation that is stopped and of the one that keeps its runs parked. */
+const EVENT_NAMES = ['bench.parked.stopped', 'bench.parked.kept'] as const;
+const SETTLE_MS = 5_000;
+const POLL_MS = 1_000;
+
+export async function runParkedAndStop(options: ParkedAndStopOptions): Promise<{ parked: ParkedResult; stop: StopResult }> {
+  const automations = new AutomationsRepository(options.db);
+  const ids = [
+    await createAutomation(options.api, parkedAutomation(EVENT_NAMES[0], options.templateId, 'Parked, stopped')),
+    await createAutomation(options.api, parkedAutomation(EVENT_NAMES[1], options.templateId, 'Parked, kept')),
+  ];
+  const graphs = await Promise.all(ids.map(async (id) => (await automations.findById(id))!.graph));
+  const engine = createRunsEngine({ client: options.temporal, taskQueue: options.taskQueue, log: silentLogger });
+
+  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+  const workerBefore = toFigures(await options.worker.memory());
+
+  // Runs alternate between the two automations, so each gets half.
+  const runIds: string[][] = [[], []];
+  const firstStart = performance.now();
+  const starts = await runBounded(
+    { count: options.parkedRuns, concurrency: options.startConcurrency, timeLimitMs: options.startTimeLimitMs },
+    async (i) => {
+      const automationIndex = i % 2;
+      const input: RunInput = {
+        runId: uuidv7(),
+        automationId: ids[automationIndex]!,
+        contactId: options.contactId,
+        createdAt: Date.now(),
+        trigger: { eventId: uuidv7(), event: EVENT_NAMES[automationIndex]!, payload: { index: i } },
+        graph: graphs[automationIndex]!,
+      };
+      await engine.startRun(input);
+      runIds[automationIndex]!.push(input.runId);
+    },
+  );
+
+  const parkedCount = await waitUntilParked(options.db, ids, runIds.flat(), options.parkTimeLimitMs);
+  const parkSeconds = (performance.now() - firstStart) / 1000;
+  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+  const workerAfter = toFigures(await options.worker.memory());
+
+  const parked: ParkedResult = {
+    requested: options.parkedRuns,
+    started: starts.completed,
+    failedStarts: starts.failed,
+    firstError: starts.firstError === undefined ? null : String(starts.firstError),
+    startSeconds: round(starts.elapsedMs / 1000, 1),
+    startsPerSecond: round(starts.completed / (starts.elapsedMs / 1000), 1),
+    parked: parkedCount,
+    parkSeconds: round(parkSeconds, 1),
+    allParked: parkedCount === starts.completed,
+    workerBefore,
+    workerAfter,
+    rssAddedMb: round(workerAfter.rssMb - workerBefore.rssMb),
+    heapAddedMb: round(workerAfter.heapUsedMb - workerBefore.heapUsedMb),
+    rssPerParkedRunKb: parkedCount === 0 ? 0 : round(((workerAfter.rssMb - workerBefore.rssMb) * 1024) / parkedCount),
+  };
+
+  const stop = await stopAutomation(options, ids[0]!, runIds[0]!, Math.ceil(options.parkedRuns / 2));
+  return { parked, stop };
+}
+
+function toFigures(memory: ProcessMemory): MemoryFigures {
+  return { rssMb: round(memory.rssBytes / MB), heapUsedMb: round(memory.heapUsedBytes / MB) };
+}
+
+/**
+ * Waits until the newest run has parked, then counts the parked runs in the
+ * mirror until all are, or the time limit passes. Reading the newest run
+ * first keeps the expensive count off the database while the worker is busy.
+ */
+async function waitUntilParked(db: Db, automationIds: string[], runIds: string[], timeLimitMs: number): Promise<number> {
+  const runs = runsCollection(db);
+  const deadline = performance.now() + timeLimitMs;
+  const newest = runIds.at(-1);
+  if (newest === undefined) return 0;
+
+  await pollUntil(
+    () => runs.findOne({ _id: newest }, { projection: { steps: 1 } }),
+    (doc) => doc?.steps.some((step) => step.status === 'waiting') === true,
+    { intervalMs: POLL_MS, timeoutMs: Math.max(0, deadline - performance.now()) },
+  );
+  // Only the delay step of these automations can be waiting.
+  const counted = await pollUntil(
+    () => runs.countDocuments({ automation_id: { $in: automationIds }, 'steps.status': 'waiting' }),
+    (count) => count >= runIds.length,
+    { intervalMs: POLL_MS, timeoutMs: Math.max(0, deadline - performance.now()) },
+  );
+  return counted.value;
+}
+
+async function stopAutomation(options: ParkedAndStopOptions, automationId: string, runIds: string[], targetRuns: number): Promise<StopResult> {
+  const runs = runsCollection(options.db);
+  const emailsBefore = await options.countEmails(automationId);
+  const sent = performance.now();
+  await options.api.request('POST', `/automations/${automationId}/stop`);
+  const stopResponseSeconds = (performance.now() - sent) / 1000;
+  const remaining = () => Math.max(0, options.stopTimeLimitMs - (performance.now() - sent));
+
+  const closed = await pollUntil(
+    async () => (await options.temporal.workflow.count(`AutomationId = '${automationId}' AND ExecutionStatus = 'Running'`)).count,
+    (open) => open === 0,
+    { intervalMs: 250, timeoutMs: remaining() },
+  );
+  const workflowsClosedSeconds = closed.reached ? (performance.now() - sent) / 1000 : null;
+
+  const mirrored = await pollUntil(
+    () => runs.countDocuments({ automation_id: automationId, status: 'cancelled' }),
+    (cancelled) => cancelled >= runIds.length,
+    { intervalMs: POLL_MS, timeoutMs: remaining() },
+  );
+  const mirrorCancelledSeconds = mirrored.reached ? (performance.now() - sent) / 1000 : null;
+  const emailsAfterStop = (await options.countEmails(automationId)) - emailsBefore;
+
+  const measured = mirrorCancelledSeconds ?? workflowsClosedSeconds;
+  const estimatedSecondsForTarget =
+    runIds.length < targetRuns && runIds.length > 0 && measured !== null ? round((measured * targetRuns) / runIds.length, 1) : null;
+  return {
+    runs: runIds.length,
+    stopResponseSeconds: round(stopResponseSeconds, 2),
+    workflowsClosedSeconds: workflowsClosedSeconds === null ? null : round(workflowsClosedSeconds, 1),
+    mirrorCancelledSeconds: mirrorCancelledSeconds === null ? null : round(mirrorCancelledSeconds, 1),
+    cancelledInMirror: mirrored.value,
+    emailsAfterStop,
+    estimatedSecondsForTarget,
+    targetRuns,
+  };
+}
