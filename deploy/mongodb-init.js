@@ -1,3 +1,4 @@
+/* global db, print, rs, sleep -- the mongosh shell defines these */
 // Run by the mongodb-init service with mongosh: makes the server a one-member
 // replica set named rs0, then waits until it accepts writes. Safe to run again.
 const member = { _id: 0, host: 'mongodb:27017' };
