@@ -91,6 +91,7 @@ async function main(): Promise<void> {
   const externalMongodbUri = process.env.MONGODB_URI === '' ? undefined : process.env.MONGODB_URI;
   const loadAtStart = os.loadavg();
   const results: Results = {};
+  const errors: Partial<Record<Scenario, string>> = {};
   const children: ProductChild[] = [];
   let services: BenchServices | undefined;
   let clients: DriverClients | undefined;
@@ -133,11 +134,22 @@ async function main(): Promise<void> {
     const bareWorker = settledValue(bareWorkerStart);
     const templateId = await createPublishedTemplate(api.api);
 
-    if (scenarios.has('overhead')) {
+    // A scenario that fails is recorded with its error, and the others still run.
+    const attempt = async (name: Scenario, run: () => Promise<void>): Promise<void> => {
+      if (!scenarios.has(name)) return;
+      try {
+        await run();
+      } catch (error) {
+        log(`${name} failed: ${error instanceof Error ? error.message : String(error)}`);
+        errors[name] = error instanceof Error ? error.message : String(error);
+      }
+    };
+
+    await attempt('overhead', async () => {
       log('run overhead: engine vs bare workflow');
       results.overhead = await runOverhead({
         api: api.api,
-        temporal: clients.temporal,
+        temporal: clients!.temporal,
         templateId,
         bareTaskQueue: BARE_TASK_QUEUE,
         runsPerRound: positiveInteger('overhead-runs'),
@@ -147,16 +159,16 @@ async function main(): Promise<void> {
         countEmails,
       });
       await bareWorker?.stop();
-    }
+    });
 
-    if (scenarios.has('ingestion')) {
+    await attempt('ingestion', async () => {
       log('ingestion: POST /events/send with 1 and 5 automations');
-      const ingestApi = await startApi(services, 'benchingest', 'bench-ingest-unpolled');
+      const ingestApi = await startApi(services!, 'benchingest', 'bench-ingest-unpolled');
       children.push(ingestApi.child);
       const ingestTemplate = await createPublishedTemplate(ingestApi.api);
       results.ingestion = await runIngestion({
         api: ingestApi.api,
-        db: clients.db('benchingest'),
+        db: clients!.db('benchingest'),
         templateId: ingestTemplate,
         requests: positiveInteger('ingestion-requests'),
         concurrency: CONCURRENCY,
@@ -165,14 +177,33 @@ async function main(): Promise<void> {
         mirrorRuns: positiveInteger('ingestion-mirror-runs'),
       });
       await ingestApi.child.stop();
-    }
+    });
 
-    if (scenarios.has('parked') && engineWorker) {
+    // Listing runs before the parked runs, whose cancellation may still keep the worker busy when the scenario ends.
+    await attempt('listing', async () => {
+      log('listing at scale');
+      const listingApi = await startApi(services!, 'benchlisting', 'bench-listing-unpolled');
+      children.push(listingApi.child);
+      results.listing = await runListing({
+        api: listingApi.api,
+        db: clients!.db('benchlisting'),
+        targetRuns: positiveInteger('listing-runs'),
+        targetDepth: positiveInteger('listing-depth'),
+        probeRuns: 10_000,
+        batchSize: 1_000,
+        requestsPerVariant: 5,
+        timeLimitMs: 90_000,
+      });
+      await listingApi.child.stop();
+    });
+
+    await attempt('parked', async () => {
+      if (!engineWorker) throw new Error('the engine worker did not start');
       log('parked runs and stop at scale');
       const [contactId] = await createContacts(api.api, 'parked', 1);
       const { parked, stop } = await runParkedAndStop({
         api: api.api,
-        temporal: clients.temporal,
+        temporal: clients!.temporal,
         db: engineDb,
         worker: engineWorker,
         taskQueue: ENGINE_TASK_QUEUE,
@@ -187,23 +218,7 @@ async function main(): Promise<void> {
       });
       results.parked = parked;
       results.stop = stop;
-    }
-
-    if (scenarios.has('listing')) {
-      log('listing at scale');
-      const listingApi = await startApi(services, 'benchlisting', 'bench-listing-unpolled');
-      children.push(listingApi.child);
-      results.listing = await runListing({
-        api: listingApi.api,
-        db: clients.db('benchlisting'),
-        targetRuns: positiveInteger('listing-runs'),
-        targetDepth: positiveInteger('listing-depth'),
-        probeRuns: 10_000,
-        batchSize: 1_000,
-        requestsPerVariant: 5,
-        timeLimitMs: 90_000,
-      });
-    }
+    });
   } finally {
     await stopEverything();
   }
@@ -225,6 +240,7 @@ async function main(): Promise<void> {
     temporal: 'temporal CLI dev server, SQLite file, journal_mode=WAL, synchronous=OFF',
     totalSeconds: Math.round((performance.now() - started) / 1000),
     results,
+    errors,
   };
 
   const resultsDir = path.join(REPO_ROOT, 'bench', 'results');

@@ -10,6 +10,7 @@ interface Report {
   git: { commit: string; dirty: boolean };
   mongodb: string;
   totalSeconds: number;
+  errors: Partial<Record<string, string>>;
   results: {
     overhead?: RunOverheadResult;
     ingestion?: IngestionCase[];
@@ -90,6 +91,7 @@ export function renderTable(report: Report): string {
     ...(results.listing ? listingRows(results.listing) : []),
     ...(results.stop ? stopRows(results.stop) : []),
     ...(results.parked ? parkedRows(results.parked) : []),
+    ...Object.entries(report.errors).map(([scenario, message]): Row => [`${scenario}: FAILED`, String(message).slice(0, 120), '']),
   ];
   const header: Row = ['Figure', 'Value', 'Target'];
   const widths = [0, 1, 2].map((column) => Math.max(...[header, ...rows].map((row) => row[column]!.length)));
