@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
+import { PATCH } from '../../workflows/versions.js';
 import { decodeHistory, HISTORIES_DIR, listHistoryFiles } from '../support/histories.js';
 import { sharedWorkflowBundle } from '../support/stack.js';
 
@@ -17,6 +18,11 @@ const files = listHistoryFiles();
 describe('recorded workflow histories', () => {
   it('include runs recorded before the first patch', () => {
     expect(files.filter((file) => file.startsWith('no-patches/')).length).toBeGreaterThanOrEqual(10);
+  });
+
+  it('include a set recorded after each patch', () => {
+    const sets = new Set(files.map((file) => file.split('/')[0]));
+    for (const id of Object.values(PATCH)) expect(sets, `record one with: npm run record-histories -- --set ${id}`).toContain(id);
   });
 
   it.each(files)('replay %s without a determinism error', async (file) => {
