@@ -71,12 +71,17 @@ export class EmailsRepository {
     }
   }
 
-  /** Marks a reserved email as delivered; only a `sending` email moves to `sent`. */
+  /**
+   * Marks a reserved email as delivered; only a `sending` email moves to `sent`.
+   * Both operations filter on `_id` alone, because FerretDB 1.24 on SQLite
+   * decodes every stored email for any other filter. The check and the write
+   * are two operations: two attempts that both delivered the email may both
+   * write, and the later one only replaces the SMTP response and the time.
+   */
   async markSent(id: string, smtpResponse: string, sentAt: number): Promise<void> {
-    await this.collection.updateOne(
-      { _id: id, status: 'sending' },
-      { $set: { status: 'sent', smtp_response: smtpResponse, sent_at: sentAt } },
-    );
+    const email = await this.collection.findOne({ _id: id }, { projection: { status: 1 } });
+    if (email?.status !== 'sending') return;
+    await this.collection.updateOne({ _id: id }, { $set: { status: 'sent', smtp_response: smtpResponse, sent_at: sentAt } });
   }
 
   findByIdempotencyKey(key: string): Promise<EmailDocument | null> {
