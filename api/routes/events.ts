@@ -56,30 +56,37 @@ async function withEngine(services: Services, ids: { eventId: string; contactId:
  */
 async function acceptEvent(services: Services, body: SendEventBody, eventId: string, acceptedAt: number): Promise<void> {
   const { repos, engine, log } = services;
-  const contact = await resolveContact(services, body);
-  const automations = await repos.automations.findEnabledByTriggerEvent(body.event);
+  // The two lookups are independent database round trips, so they run together.
+  const [contact, automations] = await Promise.all([
+    resolveContact(services, body),
+    repos.automations.findEnabledByTriggerEvent(body.event),
+  ]);
   const trigger = { eventId, event: body.event, payload: body.payload ?? {} };
   const ids = { eventId, contactId: contact._id };
+  const runs = automations.map((automation) => ({
+    automation,
+    runId: deterministicUuidv7(`${eventId}:${automation.id}`, acceptedAt),
+  }));
+  const startedRunIds = new Set(runs.map((run) => run.runId));
 
-  const startedRunIds = new Set<string>();
-  await withEngine(services, ids, () =>
-    forEachWithConcurrency(automations, START_CONCURRENCY, async (automation) => {
-      const runId = deterministicUuidv7(`${eventId}:${automation.id}`, acceptedAt);
-      startedRunIds.add(runId);
-      await engine.startRun({
-        runId,
-        automationId: automation.id,
-        contactId: contact._id,
-        createdAt: acceptedAt,
-        trigger,
-        graph: automation.graph,
-      });
-    }),
-  );
-
-  // The mirror may already list the runs just started; they are left out,
-  // so a run never receives the event that started it.
-  const waitingRunIds = await repos.runs.findRunningIdsByContact(contact._id);
+  // The search for the contact's runs in progress needs only the contact, so
+  // it runs while the runs start. The mirror may already list the runs just
+  // started; they are left out, so a run never receives the event that started it.
+  const [waitingRunIds] = await Promise.all([
+    repos.runs.findRunningIdsByContact(contact._id),
+    withEngine(services, ids, () =>
+      forEachWithConcurrency(runs, START_CONCURRENCY, async ({ automation, runId }) => {
+        await engine.startRun({
+          runId,
+          automationId: automation.id,
+          contactId: contact._id,
+          createdAt: acceptedAt,
+          trigger,
+          graph: automation.graph,
+        });
+      }),
+    ),
+  ]);
   const recipients = waitingRunIds.filter((runId) => !startedRunIds.has(runId));
   if (recipients.length > 0) {
     await withEngine(services, ids, () =>
