@@ -16,7 +16,7 @@ import type { Db } from 'mongodb';
 import type { RunStatus } from '../../domain/run-state.js';
 import { createAutomation, createPublishedTemplate, threeStepAutomation } from '../support/fixtures.js';
 import type { ApiClient } from '../support/product.js';
-import { seedRuns } from '../support/seed.js';
+import { runsCollection, seedRuns } from '../support/seed.js';
 import { round, summarize, type LatencySummary } from '../support/stats.js';
 
 export interface ListingOptions {
@@ -50,6 +50,12 @@ export interface ListingResult {
   /** Latency of one unfiltered first-page listing with `probeRuns` in the collection, which sized the run. */
   probeListingMs: number;
   probeRuns: number;
+  /**
+   * Time of a `findOne` that matches nothing, per stored run, with `probeRuns`
+   * in the collection: filtering on `_id` alone, and on `_id` and `version`.
+   * FerretDB on SQLite reads every run for both; only the first reaches SQLite.
+   */
+  missedLookupMicrosecondsPerRun: { idOnly: number; idAndVersion: number };
   runsPerAutomation: number;
   pageLimit: number;
   variants: ListingVariant[];
@@ -95,6 +101,7 @@ export async function runListing(options: ListingOptions): Promise<ListingResult
   const probeStarted = performance.now();
   await listPage(options.api, measured, null, undefined);
   const probeListingMs = performance.now() - probeStarted;
+  const missedLookupMicrosecondsPerRun = await timeMissedLookups(options.db, probe.inserted);
 
   const count = sizeRun(options, probe.inserted, probe.docsPerSecond, probeListingMs, performance.now() - started);
   const rest = await seedRuns(options.db, {
@@ -145,6 +152,7 @@ export async function runListing(options: ListingOptions): Promise<ListingResult
     seedSeconds: round(seedSeconds, 1),
     probeListingMs: round(probeListingMs),
     probeRuns: probe.inserted,
+    missedLookupMicrosecondsPerRun,
     runsPerAutomation: Math.floor(seededRuns / AUTOMATIONS),
     pageLimit: PAGE_LIMIT,
     variants: results,
@@ -164,6 +172,21 @@ function sizeRun(options: ListingOptions, seeded: number, docsPerSecond: number,
   // remaining >= (count - seeded) / rate + requests * count * listingSecondsPerRun
   const affordable = (remainingSeconds + seeded / docsPerSecond) / (1 / docsPerSecond + requests * listingSecondsPerRun);
   return Math.max(seeded, Math.min(options.targetRuns, Math.floor(affordable / 1000) * 1000));
+}
+
+/** Times a lookup of a missing run id with each filter shape; a miss reads the whole collection. */
+async function timeMissedLookups(db: Db, storedRuns: number): Promise<ListingResult['missedLookupMicrosecondsPerRun']> {
+  const runs = runsCollection(db);
+  const missing = '00000000-0000-7000-8000-000000000000';
+  const time = async (lookup: () => Promise<unknown>) => {
+    const started = performance.now();
+    await lookup();
+    return round(((performance.now() - started) * 1000) / Math.max(1, storedRuns), 1);
+  };
+  return {
+    idOnly: await time(() => runs.findOne({ _id: missing })),
+    idAndVersion: await time(() => runs.findOne({ _id: missing, version: { $lt: 0 } })),
+  };
 }
 
 interface PagePlan {

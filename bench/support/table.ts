@@ -49,6 +49,11 @@ function ingestionRows(cases: IngestionCase[]): Row[] {
 function listingRows(result: ListingResult): Row[] {
   const rows: Row[] = [
     ['Runs seeded (target)', `${result.seededRuns} (${result.targetRuns}) at ${result.insertDocsPerSecond} docs/s`, ''],
+    [
+      `Missed findOne per stored run (${result.probeRuns} runs)`,
+      `_id only ${result.missedLookupMicrosecondsPerRun.idOnly} us, _id+version ${result.missedLookupMicrosecondsPerRun.idAndVersion} us`,
+      '',
+    ],
   ];
   for (const variant of result.variants) {
     rows.push([
