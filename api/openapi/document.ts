@@ -4,6 +4,7 @@
  * Schema 2020-12, which is the dialect OpenAPI 3.1 uses.
  */
 import { z } from 'zod';
+import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from '../../repositories/cursor.js';
 import { MAX_BODY_BYTES } from '../errors.js';
 import { graphSchemas } from './graph-schema.js';
 import type { JsonSchema } from './graph-schema.js';
@@ -116,6 +117,13 @@ function pathParameters(path: string): OpenApiParameter[] {
   });
 }
 
+/** Descriptions of the paging parameters, which the shared paging schema does not carry. */
+const PAGING_DESCRIPTIONS: Record<string, string> = {
+  limit: `Number of items per page, from 1 to ${MAX_PAGE_LIMIT}; default ${DEFAULT_PAGE_LIMIT}`,
+  after: 'Id of an item: returns the page of items older than it',
+  before: 'Id of an item: returns the page of items newer than it; excludes `after`',
+};
+
 function queryParameters(query: z.ZodType): OpenApiParameter[] {
   const schema = toJsonSchema(query, 'input');
   const properties = (schema.properties ?? {}) as Record<string, JsonSchema>;
@@ -123,7 +131,8 @@ function queryParameters(query: z.ZodType): OpenApiParameter[] {
   return Object.entries(properties).map(([name, property]) => {
     const { description, ...rest } = property;
     const parameter: OpenApiParameter = { name, in: 'query', required: required.has(name), schema: rest };
-    if (typeof description === 'string') parameter.description = description;
+    const text = typeof description === 'string' ? description : PAGING_DESCRIPTIONS[name];
+    if (text !== undefined) parameter.description = text;
     return parameter;
   });
 }
