@@ -35,7 +35,11 @@ export interface RunDoc {
   /** JSON of the event payload, for the same reason as `output_json`. */
   trigger_payload_json: string;
   steps: RunStepDoc[];
-  /** One `<key>:<type>:<status>` entry per step, which the per-step metrics count. */
+  /**
+   * One `<key>:<type>:<status>` entry per step, which the per-step metrics count.
+   * NOTE: mirrors written before this field and `duration_ms` existed lack
+   * both until their next write, so the metrics count them only by status.
+   */
   step_statuses: string[];
   /** Milliseconds from start to completion of a finished run, or null while it runs. */
   duration_ms: number | null;
