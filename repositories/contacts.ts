@@ -70,7 +70,7 @@ export class ContactsRepository {
   }
 
   async ensureIndexes(): Promise<void> {
-    // findByEmail, findOrCreateByEmail: one contact per address; the upsert relies on it.
+    // findByEmail, findOrCreateByEmail: one contact per address, which concurrent creates rely on.
     await this.contacts.createIndex({ email: 1 }, { unique: true, name: 'email_unique' });
   }
 
@@ -114,37 +114,24 @@ export class ContactsRepository {
   }
 
   /**
-   * Returns the contact with `email`, creating it if none exists. The upsert
-   * on the unique email index makes concurrent calls agree on one contact.
+   * Returns the contact with `email`, creating it if none exists. Concurrent
+   * calls agree on one contact, because the unique email index rejects every
+   * insert but the first and the others then read the winner's contact.
    */
   async findOrCreateByEmail(email: string): Promise<{ contact: ContactDoc; created: boolean }> {
     const normalized = normalizeEmail(email);
-    const now = new Date();
-    const fresh: Omit<ContactDoc, 'email'> = {
-      _id: uuidv7(),
-      first_name: null,
-      last_name: null,
-      unsubscribed: false,
-      properties: {},
-      created_at: now,
-      updated_at: now,
-    };
-
-    try {
-      const contact = await this.contacts.findOneAndUpdate(
-        { email: normalized },
-        { $setOnInsert: fresh },
-        { upsert: true, returnDocument: 'after' },
-      );
-      if (contact) return { contact, created: contact._id === fresh._id };
-    } catch (error) {
-      // Two concurrent upserts can both miss and race on insert; the loser reads the winner's contact.
-      if (!isDuplicateKeyError(error)) throw error;
-    }
-
     const existing = await this.findByEmail(normalized);
-    if (!existing) throw new Error(`contact upsert for an email address returned no document`);
-    return { contact: existing, created: false };
+    if (existing) return { contact: existing, created: false };
+
+    // An insert, not an upsert with $setOnInsert: FerretDB 1.24.2 leaves the
+    // null fields of $setOnInsert out of the new document, so the contact
+    // would have no `first_name` or `last_name` at all.
+    const inserted = await this.create({ email: normalized });
+    if (inserted) return { contact: inserted, created: true };
+
+    const winner = await this.findByEmail(normalized);
+    if (!winner) throw new Error('creating a contact failed: its email was taken, but that contact was deleted before it could be read; retry');
+    return { contact: winner, created: false };
   }
 
   /** Applies `changes` and returns the updated contact, or null when it does not exist. */
