@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { REPO_ROOT } from '../scripts/tools.js';
+import { WORKER_TUNING } from '../worker.js';
 import { runIngestion, type IngestionCase } from './scenarios/ingestion.js';
 import { runListing, type ListingResult } from './scenarios/listing.js';
 import { runParkedAndStop, type ParkedResult, type StopResult } from './scenarios/parked-and-stop.js';
@@ -211,8 +212,8 @@ async function main(): Promise<void> {
         contactId: contactId!,
         parkedRuns: positiveInteger('parked-runs'),
         startConcurrency: 20,
-        startTimeLimitMs: 60_000,
-        parkTimeLimitMs: 40_000,
+        batchSize: 500,
+        parkTimeLimitMs: 100_000,
         stopTimeLimitMs: 60_000,
         countEmails,
       });
@@ -238,6 +239,7 @@ async function main(): Promise<void> {
     git: gitCommit(),
     mongodb: externalMongodbUri === undefined ? 'FerretDB 1.24.2, SQLite backend' : 'MONGODB_URI',
     temporal: 'temporal CLI dev server, SQLite file, journal_mode=WAL, synchronous=OFF',
+    workerTuning: WORKER_TUNING,
     totalSeconds: Math.round((performance.now() - started) / 1000),
     results,
     errors,

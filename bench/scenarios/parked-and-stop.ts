@@ -30,9 +30,9 @@ export interface ParkedAndStopOptions {
   /** Runs to park, split evenly between the two automations; the first one's are stopped. */
   parkedRuns: number;
   startConcurrency: number;
-  /** Maximum time for starting the runs; the scenario goes on with the runs started by then. */
-  startTimeLimitMs: number;
-  /** Maximum wait, after the last start, for the runs to reach the delay. */
+  /** Runs started before waiting for them to park. */
+  batchSize: number;
+  /** Maximum time for starting the runs and waiting for them to park; the scenario goes on with the runs parked by then. */
   parkTimeLimitMs: number;
   /** Maximum wait for the stopped automation's runs to be cancelled. */
   stopTimeLimitMs: number;
@@ -56,6 +56,7 @@ export interface ParkedResult {
   parked: number;
   /** From the first start to the moment every started run was seen parked (or the wait gave up). */
   parkSeconds: number;
+  parkedPerSecond: number;
   allParked: boolean;
   workerBefore: MemoryFigures;
   workerAfter: MemoryFigures;
@@ -97,41 +98,63 @@ export async function runParkedAndStop(options: ParkedAndStopOptions): Promise<{
   await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
   const workerBefore = toFigures(await options.worker.memory());
 
-  // Runs alternate between the two automations, so each gets half.
+  // Runs alternate between the two automations, so each gets half. They start
+  // in batches, and the next batch starts only once the last one has parked,
+  // so the worker is idle when its memory is read.
   const runIds: string[][] = [[], []];
   const firstStart = performance.now();
-  const starts = await runBounded(
-    { count: options.parkedRuns, concurrency: options.startConcurrency, timeLimitMs: options.startTimeLimitMs },
-    async (i) => {
-      const automationIndex = i % 2;
-      const input: RunInput = {
-        runId: uuidv7(),
-        automationId: ids[automationIndex]!,
-        contactId: options.contactId,
-        createdAt: Date.now(),
-        trigger: { eventId: uuidv7(), event: EVENT_NAMES[automationIndex]!, payload: { index: i } },
-        graph: graphs[automationIndex]!,
-      };
-      await engine.startRun(input);
-      runIds[automationIndex]!.push(input.runId);
-    },
-  );
+  const deadline = firstStart + options.parkTimeLimitMs;
+  let started = 0;
+  let failedStarts = 0;
+  let firstError: unknown;
+  let startMs = 0;
+  let parkedCount = 0;
+  while (started < options.parkedRuns && performance.now() < deadline) {
+    const offset = started + failedStarts;
+    const starts = await runBounded(
+      {
+        count: Math.min(options.batchSize, options.parkedRuns - started),
+        concurrency: options.startConcurrency,
+        timeLimitMs: deadline - performance.now(),
+      },
+      async (i) => {
+        const automationIndex = (offset + i) % 2;
+        const input: RunInput = {
+          runId: uuidv7(),
+          automationId: ids[automationIndex]!,
+          contactId: options.contactId,
+          createdAt: Date.now(),
+          trigger: { eventId: uuidv7(), event: EVENT_NAMES[automationIndex]!, payload: { index: offset + i } },
+          graph: graphs[automationIndex]!,
+        };
+        await engine.startRun(input);
+        runIds[automationIndex]!.push(input.runId);
+      },
+    );
+    started += starts.completed;
+    failedStarts += starts.failed;
+    firstError ??= starts.firstError;
+    startMs += starts.elapsedMs;
 
-  const parkedCount = await waitUntilParked(options.db, ids, runIds.flat(), options.parkTimeLimitMs);
+    parkedCount = await waitUntilParked(options.db, ids, runIds.flat(), deadline - performance.now());
+    // A batch that did not park in time leaves the worker busy; later batches would only add to that.
+    if (parkedCount < started) break;
+  }
   const parkSeconds = (performance.now() - firstStart) / 1000;
   await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
   const workerAfter = toFigures(await options.worker.memory());
 
   const parked: ParkedResult = {
     requested: options.parkedRuns,
-    started: starts.completed,
-    failedStarts: starts.failed,
-    firstError: starts.firstError === undefined ? null : String(starts.firstError),
-    startSeconds: round(starts.elapsedMs / 1000, 1),
-    startsPerSecond: round(starts.completed / (starts.elapsedMs / 1000), 1),
+    started,
+    failedStarts,
+    firstError: firstError === undefined ? null : String(firstError),
+    startSeconds: round(startMs / 1000, 1),
+    startsPerSecond: round(started / (startMs / 1000), 1),
     parked: parkedCount,
     parkSeconds: round(parkSeconds, 1),
-    allParked: parkedCount === starts.completed,
+    parkedPerSecond: round(parkedCount / parkSeconds, 1),
+    allParked: parkedCount === started,
     workerBefore,
     workerAfter,
     rssAddedMb: round(workerAfter.rssMb - workerBefore.rssMb),
