@@ -3,12 +3,13 @@
  * the protobuf `History` message as a plain object, with 64-bit integers and
  * enums as strings and bytes (payloads) in base64, so it converts back exactly.
  *
- * NOTE: this is not the proto3 JSON of `temporal workflow show --output json`.
+ * TODO(#4): use the proto3 JSON of `temporal workflow show --output json`.
  * The SDK's `historyToJSON` and `historyFromJSON` (`@temporalio/common` 1.24.0)
  * throw "type must be a Type" in this install, because npm nests a separate
  * copy of protobufjs 8 under each `@temporalio/*` package (the root contains
  * protobufjs 7 for `@grpc/proto-loader`). History files from the CLI or the
- * Web UI therefore cannot be replayed here until the copies are deduplicated.
+ * Web UI therefore cannot be replayed here until the copies are deduplicated
+ * (untested: a root dependency on protobufjs 8 should make npm hoist one copy).
  */
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
