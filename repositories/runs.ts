@@ -7,6 +7,7 @@ import type { Collection, Db, Filter } from 'mongodb';
 import type { StepType } from '../domain/graph.js';
 import { parseStepStatusEntry, runDurationMs, stepStatusEntry } from '../domain/metrics.js';
 import type { StepStatusCount } from '../domain/metrics.js';
+import { isFinished } from '../domain/run-state.js';
 import type { RunState, RunStatus, RunStepState, StepError, StepStatus } from '../domain/run-state.js';
 import { findPage } from './cursor.js';
 import type { Page, PageRequest } from './cursor.js';
@@ -137,6 +138,21 @@ function toRunFields(state: RunState): Omit<RunDoc, '_id'> {
   };
 }
 
+/**
+ * Whether a write replaces the stored state of a run. Versions order the
+ * states of one workflow history. But when a workflow task fails after its
+ * local activities wrote the mirror, and a signal such as a cancel changes
+ * the path of the retried task, the new states can carry lower versions than
+ * the written ones. A run never goes from finished back to running, so a
+ * finished state replaces a running one whatever its version, and a running
+ * state never replaces a finished one.
+ */
+function replacesStored(next: Pick<RunDoc, 'status' | 'version'>, stored: Pick<RunDoc, 'status' | 'version'>): boolean {
+  const nextFinished = isFinished(next.status);
+  if (nextFinished !== isFinished(stored.status)) return nextFinished;
+  return next.version > stored.version;
+}
+
 export class RunsRepository {
   private readonly runs: Collection<RunDoc>;
   /** Keeps the read and the write of one run's saveState calls from interleaving. */
@@ -162,7 +178,7 @@ export class RunsRepository {
 
   /**
    * Writes `state` unless the mirror already contains this version or a newer
-   * one. Safe to repeat.
+   * one, or a finished state (see replacesStored). Safe to repeat.
    *
    * The read and the write filter on `_id` alone. FerretDB 1.24 on SQLite
    * passes SQLite a lone `_id` equality and nothing else. For any other
@@ -177,7 +193,8 @@ export class RunsRepository {
   }
 
   private async writeIfNewer(runId: string, fields: Omit<RunDoc, '_id'>): Promise<void> {
-    const stored = await this.runs.findOne({ _id: runId }, { projection: { version: 1 } });
+    const projection = { status: 1, version: 1 } as const;
+    const stored = await this.runs.findOne({ _id: runId }, { projection });
     if (stored === null) {
       try {
         await this.runs.insertOne({ _id: runId, ...fields });
@@ -186,9 +203,9 @@ export class RunsRepository {
         if (!isDuplicateKeyError(error)) throw error;
       }
       // Another process inserted the run between the read and the insert.
-      const inserted = await this.runs.findOne({ _id: runId }, { projection: { version: 1 } });
-      if (inserted !== null && inserted.version >= fields.version) return;
-    } else if (stored.version >= fields.version) {
+      const inserted = await this.runs.findOne({ _id: runId }, { projection });
+      if (inserted !== null && !replacesStored(fields, inserted)) return;
+    } else if (!replacesStored(fields, stored)) {
       return;
     }
     await this.runs.updateOne({ _id: runId }, { $set: fields });

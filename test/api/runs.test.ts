@@ -41,6 +41,17 @@ describe('run mirror', () => {
     expect((await api.repos.runs.findById(state.runId))?.status).toBe('failed');
   });
 
+  it('lets a finished state replace a running one of a higher version', async () => {
+    // A workflow task that failed after writing v5 is retried after a cancel, whose path ends at v2.
+    const state = run({ version: 5, status: 'running' });
+    await api.repos.runs.saveState(state);
+    await api.repos.runs.saveState({ ...state, version: 2, status: 'cancelled', completedAt: Date.now() });
+    expect((await api.repos.runs.findById(state.runId))?.status).toBe('cancelled');
+
+    await api.repos.runs.saveState({ ...state, version: 6, status: 'running' });
+    expect((await api.repos.runs.findById(state.runId))?.status).toBe('cancelled');
+  });
+
   it('stores outputs and payloads with dotted and dollar keys', async () => {
     const state = run({
       trigger: { eventId: 'e', event: 'order.paid', payload: { 'a.b': 1, $price: 2, nested: { 'x.y': [1, 2] } } },
