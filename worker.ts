@@ -36,7 +36,20 @@ export interface AutomationWorkerOptions {
  * Worker options beyond the connection, task queue and code. The benchmark's
  * bare baseline worker (bench/bare/worker.ts) uses the same ones.
  */
-export const WORKER_TUNING: Partial<WorkerOptions> = {};
+export const WORKER_TUNING: Partial<WorkerOptions> = {
+  // Runs parked in a delay or a wait stay cached until evicted. The SDK's
+  // default, 600 per GB of V8 heap limit (2,310 with a 4 GB limit), let
+  // thousands of them hold memory. An evicted run replays its short history
+  // when it wakes up. bench/README.md has the measurements.
+  maxCachedWorkflows: 500,
+  // Local activities write the run mirror. FerretDB 1.24 on SQLite updates a
+  // document by _id with a scan of the whole collection while it holds the
+  // database's one write lock, so 100 concurrent writes (the SDK default)
+  // queued past SQLite's 10 s busy timeout and failed with SQLITE_BUSY. On
+  // MongoDB a write takes milliseconds, so 10 at a time still allow
+  // thousands per second (an estimate, not measured here).
+  maxConcurrentLocalActivityExecutions: 10,
+};
 
 export function createAutomationWorker(options: AutomationWorkerOptions): Promise<Worker> {
   return Worker.create({
