@@ -9,6 +9,7 @@
  * ingestion, parked, listing). bench/README.md explains each figure.
  */
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -60,7 +61,9 @@ function selectedScenarios(): Set<Scenario> {
 }
 
 const CONCURRENCY = 16;
-const ENGINE_DATABASE = 'bench';
+/** Database names of this run: Latin letters only, for FerretDB, and unique, so a shared MongoDB keeps its other data. */
+const RUN_SUFFIX = Array.from(randomBytes(8), (byte) => String.fromCharCode(97 + (byte % 26))).join('');
+const DATABASES = { engine: `bench${RUN_SUFFIX}`, ingestion: `benchingest${RUN_SUFFIX}`, listing: `benchlisting${RUN_SUFFIX}` };
 const ENGINE_TASK_QUEUE = 'bench-runs';
 const BARE_TASK_QUEUE = 'bench-bare';
 
@@ -99,6 +102,10 @@ async function main(): Promise<void> {
 
   const stopEverything = async (): Promise<void> => {
     for (const child of children.reverse()) await child.stop().catch(() => {});
+    // FerretDB's files go with the work directory; a MongoDB named by MONGODB_URI keeps what is not dropped.
+    if (externalMongodbUri !== undefined) {
+      for (const name of Object.values(DATABASES)) await clients?.db(name).dropDatabase().catch(() => {});
+    }
     await clients?.close().catch(() => {});
     await services?.stop();
   };
@@ -114,7 +121,7 @@ async function main(): Promise<void> {
     services = await startBenchServices({ externalMongodbUri, keepWorkDir: values['keep-work-dir'] });
     log(`work directory ${services.workDir}`);
     clients = await connectDriverClients(services);
-    const engineDb = clients.db(ENGINE_DATABASE);
+    const engineDb = clients.db(DATABASES.engine);
     const countEmails = async (automationId: string) =>
       engineDb.collection('emails').countDocuments({ automation_id: automationId });
 
@@ -122,8 +129,8 @@ async function main(): Promise<void> {
     const needsWorkers = scenarios.has('overhead') || scenarios.has('parked');
     // allSettled, so that a child that started is stopped even when another failed to start.
     const [apiStart, engineWorkerStart, bareWorkerStart] = await Promise.allSettled([
-      startApi(services, ENGINE_DATABASE, ENGINE_TASK_QUEUE),
-      needsWorkers ? startEngineWorker(services, ENGINE_DATABASE, ENGINE_TASK_QUEUE) : undefined,
+      startApi(services, DATABASES.engine, ENGINE_TASK_QUEUE),
+      needsWorkers ? startEngineWorker(services, DATABASES.engine, ENGINE_TASK_QUEUE) : undefined,
       scenarios.has('overhead') ? startBareWorker(services, BARE_TASK_QUEUE) : undefined,
     ]);
     for (const start of [apiStart, engineWorkerStart, bareWorkerStart]) {
@@ -164,12 +171,12 @@ async function main(): Promise<void> {
 
     await attempt('ingestion', async () => {
       log('ingestion: POST /events/send with 1 and 5 automations');
-      const ingestApi = await startApi(services!, 'benchingest', 'bench-ingest-unpolled');
+      const ingestApi = await startApi(services!, DATABASES.ingestion, 'bench-ingest-unpolled');
       children.push(ingestApi.child);
       const ingestTemplate = await createPublishedTemplate(ingestApi.api);
       results.ingestion = await runIngestion({
         api: ingestApi.api,
-        db: clients!.db('benchingest'),
+        db: clients!.db(DATABASES.ingestion),
         templateId: ingestTemplate,
         requests: positiveInteger('ingestion-requests'),
         concurrency: CONCURRENCY,
@@ -183,11 +190,11 @@ async function main(): Promise<void> {
     // Listing runs before the parked runs, whose cancellation may still keep the worker busy when the scenario ends.
     await attempt('listing', async () => {
       log('listing at scale');
-      const listingApi = await startApi(services!, 'benchlisting', 'bench-listing-unpolled');
+      const listingApi = await startApi(services!, DATABASES.listing, 'bench-listing-unpolled');
       children.push(listingApi.child);
       results.listing = await runListing({
         api: listingApi.api,
-        db: clients!.db('benchlisting'),
+        db: clients!.db(DATABASES.listing),
         targetRuns: positiveInteger('listing-runs'),
         targetDepth: positiveInteger('listing-depth'),
         probeRuns: 10_000,
