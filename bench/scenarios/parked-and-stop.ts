@@ -63,6 +63,8 @@ export interface ParkedResult {
   rssAddedMb: number;
   heapAddedMb: number;
   rssPerParkedRunKb: number;
+  /** Worker memory right after each batch had parked, to show whether it grows with the parked runs or levels off. */
+  memoryByBatch: Array<{ parked: number } & MemoryFigures>;
 }
 
 export interface StopResult {
@@ -109,6 +111,7 @@ export async function runParkedAndStop(options: ParkedAndStopOptions): Promise<{
   let firstError: unknown;
   let startMs = 0;
   let parkedCount = 0;
+  const memoryByBatch: ParkedResult['memoryByBatch'] = [];
   while (started < options.parkedRuns && performance.now() < deadline) {
     const offset = started + failedStarts;
     const starts = await runBounded(
@@ -139,6 +142,7 @@ export async function runParkedAndStop(options: ParkedAndStopOptions): Promise<{
     parkedCount = await waitUntilParked(options.db, ids, runIds.flat(), deadline - performance.now());
     // A batch that did not park in time leaves the worker busy; later batches would only add to that.
     if (parkedCount < started) break;
+    memoryByBatch.push({ parked: parkedCount, ...toFigures(await options.worker.memory()) });
   }
   const parkSeconds = (performance.now() - firstStart) / 1000;
   await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
@@ -160,6 +164,7 @@ export async function runParkedAndStop(options: ParkedAndStopOptions): Promise<{
     rssAddedMb: round(workerAfter.rssMb - workerBefore.rssMb),
     heapAddedMb: round(workerAfter.heapUsedMb - workerBefore.heapUsedMb),
     rssPerParkedRunKb: parkedCount === 0 ? 0 : round(((workerAfter.rssMb - workerBefore.rssMb) * 1024) / parkedCount),
+    memoryByBatch,
   };
 
   const stop = await stopAutomation(options, ids[0]!, runIds[0]!, Math.ceil(options.parkedRuns / 2));
