@@ -13,8 +13,18 @@ import { isPermanentSmtpFailure, type Mailer } from '../mail/mailer.js';
 import type { UnsubscribeLinks } from '../mail/unsubscribe-links.js';
 import type { EmailDocument, EmailsRepository } from '../repositories/emails.js';
 import { requireContact, type ContactStore } from './contacts.js';
+import { retryInPlace } from './retry-in-place.js';
 import { STEP_FAILURE } from '../domain/step-failures.js';
 import type { SendEmailInput, SendEmailResult } from './types.js';
+
+/**
+ * How long a send keeps retrying the record of a delivered email before it
+ * fails the attempt. FerretDB's SQLite waits up to 10 seconds on a locked
+ * database before it reports SQLITE_BUSY, so this allows several attempts.
+ * The send heartbeats meanwhile, and the budget stays inside its 2-minute
+ * start-to-close timeout.
+ */
+const RECORD_RETRY_BUDGET_MS = 60_000;
 
 export interface PublishedTemplate {
   id: string;
@@ -62,6 +72,8 @@ export function createSendEmail(deps: SendEmailDependencies) {
     // Re-read right before delivery: the contact may have unsubscribed or
     // opted out of the topic since the run started.
     const contact = await requireContact(deps.contacts, input.contactId);
+    // TODO(#4): when `previous` is still `sending`, an earlier attempt may have delivered the email,
+    // yet an unsubscribe since then reports the step as skipped.
     if (contact.unsubscribed) return { status: 'skipped', to: contact.email, reason: 'unsubscribed' };
     const topicId = input.config.topic_id ?? null;
     if (topicId !== null && (await readSubscription(deps.topics, contact.id, topicId)) === 'opt_out') {
@@ -103,7 +115,18 @@ export function createSendEmail(deps: SendEmailDependencies) {
       throw err;
     }
 
-    await deps.emails.markSent(email._id, response, Date.now());
+    // The SMTP server has accepted the email. If this write failed the attempt,
+    // Temporal's retry would send the email again, with the same Message-ID, but
+    // not every receiver drops the copy. So a transient database error, such as
+    // FerretDB's SQLITE_BUSY under many concurrent writes, is retried here first.
+    const sentAt = Date.now();
+    await retryInPlace(() => deps.emails.markSent(email._id, response, sentAt), {
+      budgetMs: RECORD_RETRY_BUDGET_MS,
+      initialDelayMs: 250,
+      maxDelayMs: 4_000,
+      log: log.child({ emailId: email._id }),
+      description: 'recording a delivered email as sent',
+    });
     log.info({ emailId: email._id, to: email.to }, 'email sent');
     return sentResult(email);
   };
