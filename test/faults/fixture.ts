@@ -14,6 +14,7 @@ import {
   type ApiProcess,
   type ProductEnvironment,
   type ProductProcess,
+  removeSourceSnapshot,
   waitFor,
 } from '../support/processes.js';
 import { mongodbUri, temporalAddress, uniqueDatabaseName, uniqueTaskQueue } from '../support/services.js';
@@ -166,6 +167,7 @@ export async function startFaultStack(options: FaultStackOptions): Promise<Fault
 
     async close() {
       await Promise.allSettled([worker.kill(), api.process.kill()]);
+      await removeSourceSnapshot();
       await Promise.allSettled([db.dropDatabase()]);
       await Promise.allSettled([mongo.close(), connection.close()]);
     },

@@ -1,12 +1,13 @@
 /**
  * The product as separate operating-system processes, for fault tests that
  * kill them. The worker (`node --import tsx worker.ts`) and the API
- * (`node --import tsx api/server.ts`) run as children of the test process and
- * can be restarted after a SIGKILL. A test that kills Temporal or FerretDB
+ * (`node --import tsx api/server.ts`) run as children of the test process,
+ * from a copy of the source, and can be restarted after a SIGKILL. A test that kills Temporal or FerretDB
  * starts a server of its own, so the servers other test files share stay up.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
+import { cp, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -14,6 +15,41 @@ import { startFerretDb, type RunningFerretDb } from '../../scripts/services/ferr
 import { describeExit, findFreePort, spawnService, type ServiceProcess } from '../../scripts/services/process.js';
 import { startTemporalDevServer, type RunningTemporalDevServer } from '../../scripts/services/temporal.js';
 import { REPO_ROOT } from '../../scripts/tools.js';
+
+/** Top-level entries of the repository that the worker and the API do not load. */
+const NOT_NEEDED_BY_PROCESSES = new Set(['.git', '.tools', '.data', 'node_modules', 'test', 'tmp', 'bench', 'coverage', 'dist']);
+
+let sourceSnapshot: Promise<string> | undefined;
+
+/**
+ * Copies the repository's source once per test process and returns the copy,
+ * where every worker and API of this process runs. A worker restarted later
+ * must run the same workflow code as the one it replaces, or replaying the
+ * histories of runs in flight fails with a nondeterminism error; the working
+ * tree may change in between when other people edit it during a test run.
+ */
+function snapshotSources(): Promise<string> {
+  sourceSnapshot ??= (async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'automations-fault-src-'));
+    // A fallback for a test file that never calls removeSourceSnapshot().
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    await cp(REPO_ROOT, dir, {
+      recursive: true,
+      filter: (source) => !NOT_NEEDED_BY_PROCESSES.has(path.relative(REPO_ROOT, source).split(path.sep)[0] ?? ''),
+    });
+    // Packages resolve from the repository's own node_modules.
+    await symlink(path.join(REPO_ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+    return dir;
+  })();
+  return sourceSnapshot;
+}
+
+/** Deletes the copy of the source; call it once every process started from it has exited. */
+export async function removeSourceSnapshot(): Promise<void> {
+  const snapshot = sourceSnapshot;
+  sourceSnapshot = undefined;
+  if (snapshot) await rm(await snapshot, { recursive: true, force: true });
+}
 
 /** One line the logger of a child process printed, parsed from its JSON. */
 export interface LogEntry {
@@ -70,7 +106,7 @@ export class ProductProcess {
       name: this.name,
       command: process.execPath,
       args: ['--import', 'tsx', this.entryPoint],
-      cwd: REPO_ROOT,
+      cwd: await snapshotSources(),
       env: this.env,
       onOutputLine: (line) => this.record(line),
     });
