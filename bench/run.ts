@@ -15,6 +15,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { REPO_ROOT } from '../scripts/tools.js';
+import { silentLogger } from '../config/logger.js';
+import { createRunsEngine } from '../engine/runs-engine.js';
+import { AutomationsRepository } from '../repositories/automations.js';
 import { WORKER_TUNING } from '../worker.js';
 import { runIngestion, type IngestionCase } from './scenarios/ingestion.js';
 import { runListing, type ListingResult } from './scenarios/listing.js';
@@ -164,8 +167,14 @@ async function main(): Promise<void> {
         runsPerRound: positiveInteger('overhead-runs'),
         rounds: positiveInteger('overhead-rounds'),
         concurrency: CONCURRENCY,
-        timeLimitMs: 120_000,
+        timeLimitMs: 150_000,
         countEmails,
+        engine: createRunsEngine({ client: clients!.temporal, taskQueue: ENGINE_TASK_QUEUE, log: silentLogger }),
+        loadGraph: async (automationId) => {
+          const automation = await new AutomationsRepository(engineDb).findById(automationId);
+          if (!automation) throw new Error(`automation ${automationId} was not found`);
+          return automation.graph;
+        },
       });
       await bareWorker?.stop();
     });

@@ -3,10 +3,15 @@
  * POST /events/send, against a bare workflow that calls three no-op
  * activities, started with the Temporal client. Both run on the same server
  * with workers of the same options, one after the other, in alternating rounds.
+ * Each round also starts the automation's runs through the engine directly
+ * (the API's Temporal client code), which leaves out the API's own work.
  */
 import type { Client } from '@temporalio/client';
+import { uuidv7 } from '../../domain/ids.js';
+import type { AutomationGraph } from '../../domain/graph.js';
+import type { RunsEngine } from '../../engine/types.js';
 import { automationIdKey } from '../../workflows/search-attributes.js';
-import { contactEmail, createAutomation, threeStepAutomation } from '../support/fixtures.js';
+import { contactEmail, createAutomation, createContacts, threeStepAutomation } from '../support/fixtures.js';
 import type { ApiClient } from '../support/product.js';
 import { round, runBounded, type BoundedLoopResult } from '../support/stats.js';
 
@@ -26,6 +31,10 @@ export interface RunOverheadOptions {
   timeLimitMs: number;
   /** Counts the emails of an automation in the mirror database. */
   countEmails(automationId: string): Promise<number>;
+  /** Starts runs without the API, on the engine worker's task queue. */
+  engine: RunsEngine;
+  /** Reads an automation's graph, for runs started without the API. */
+  loadGraph(automationId: string): Promise<AutomationGraph>;
 }
 
 export interface Throughput {
@@ -49,14 +58,20 @@ export interface RunOverheadResult {
   startPath: string;
   runsPerRound: number;
   concurrency: number;
-  rounds: Array<{ engine: Throughput; bare: Throughput; engineEmails: number }>;
+  rounds: Array<{ engine: Throughput; engineDirect: Throughput; bare: Throughput; engineEmails: number }>;
   engineRunsPerSecond: number;
+  engineDirectRunsPerSecond: number;
   bareRunsPerSecond: number;
+  /** Engine through POST /events/send over bare. */
   ratio: number;
+  /** Engine started directly over bare: the worker's share of the overhead. */
+  directRatio: number;
 }
 
 const BARE_STEPS = 3;
 const WARM_UP_RUNS = 8;
+/** Contacts that the directly started runs share, one per run in flight. */
+const DIRECT_CONTACTS = 16;
 
 export async function runOverhead(options: RunOverheadOptions): Promise<RunOverheadResult> {
   const deadline = Date.now() + options.timeLimitMs;
@@ -65,13 +80,15 @@ export async function runOverhead(options: RunOverheadOptions): Promise<RunOverh
   // Unmeasured warm-up: the first runs pay for connections and code caches.
   await measureEngine(options, 'warmup', WARM_UP_RUNS, deadline);
   await measureBare(options, 'warmup', WARM_UP_RUNS, deadline);
+  const contactIds = await createContacts(options.api, 'direct', DIRECT_CONTACTS);
 
   const rounds: RunOverheadResult['rounds'] = [];
   for (let index = 0; index < options.rounds; index += 1) {
     if (index > 0 && Date.now() > halfway) break;
     const bare = await measureBare(options, `r${index}`, options.runsPerRound, deadline);
     const { throughput: engine, automationId } = await measureEngine(options, `r${index}`, options.runsPerRound, deadline);
-    rounds.push({ engine, bare, engineEmails: await options.countEmails(automationId) });
+    const engineDirect = await measureEngineDirect(options, `r${index}`, options.runsPerRound, deadline, contactIds);
+    rounds.push({ engine, engineDirect, bare, engineEmails: await options.countEmails(automationId) });
   }
 
   const total = (pick: (r: RunOverheadResult['rounds'][number]) => Throughput) => {
@@ -80,15 +97,20 @@ export async function runOverhead(options: RunOverheadOptions): Promise<RunOverh
     return runs / seconds;
   };
   const engineRunsPerSecond = total((r) => r.engine);
+  const engineDirectRunsPerSecond = total((r) => r.engineDirect);
   const bareRunsPerSecond = total((r) => r.bare);
   return {
-    startPath: 'engine: POST /events/send (one run per event); bare: Temporal client workflow.start',
+    startPath:
+      'engine: POST /events/send, one run per event for a new contact; engine direct: RunsEngine.startRun, ' +
+      `${DIRECT_CONTACTS} contacts; bare: Temporal client workflow.start`,
     runsPerRound: options.runsPerRound,
     concurrency: options.concurrency,
     rounds,
     engineRunsPerSecond: round(engineRunsPerSecond, 2),
+    engineDirectRunsPerSecond: round(engineDirectRunsPerSecond, 2),
     bareRunsPerSecond: round(bareRunsPerSecond, 2),
     ratio: round(engineRunsPerSecond / bareRunsPerSecond, 2),
+    directRatio: round(engineDirectRunsPerSecond / bareRunsPerSecond, 2),
   };
 }
 
@@ -107,6 +129,31 @@ async function measureEngine(
   });
   const throughput = await waitForClose(options, `AutomationId = '${automationId}'`, started, sends, deadline);
   return { throughput, automationId };
+}
+
+async function measureEngineDirect(
+  options: RunOverheadOptions,
+  label: string,
+  runs: number,
+  deadline: number,
+  contactIds: string[],
+): Promise<Throughput> {
+  const eventName = `bench.overhead.direct.${label}`;
+  const automationId = await createAutomation(options.api, threeStepAutomation(eventName, options.templateId));
+  const graph = await options.loadGraph(automationId);
+
+  const started = Date.now();
+  const starts = await runBounded({ count: runs, concurrency: options.concurrency, timeLimitMs: deadline - started }, async (i) => {
+    await options.engine.startRun({
+      runId: uuidv7(),
+      automationId,
+      contactId: contactIds[i % contactIds.length]!,
+      createdAt: Date.now(),
+      trigger: { eventId: uuidv7(), event: eventName, payload: { product: 'Orbit' } },
+      graph,
+    });
+  });
+  return waitForClose(options, `AutomationId = '${automationId}'`, started, starts, deadline);
 }
 
 async function measureBare(options: RunOverheadOptions, label: string, runs: number, deadline: number): Promise<Throughput> {

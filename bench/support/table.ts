@@ -28,11 +28,13 @@ function check(met: boolean): string {
 
 function overheadRows(result: RunOverheadResult): Row[] {
   const failed = result.rounds.reduce((sum, r) => sum + r.engine.failedStarts, 0);
-  const partial = result.rounds.some((r) => !r.engine.allClosed || !r.bare.allClosed);
+  const partial = result.rounds.some((r) => !r.engine.allClosed || !r.engineDirect.allClosed || !r.bare.allClosed);
   return [
     ['Engine runs/s (3 steps, via POST /events/send)', String(result.engineRunsPerSecond), ''],
+    ['Engine runs/s (3 steps, started directly)', String(result.engineDirectRunsPerSecond), ''],
     ['Bare workflow runs/s (3 no-op activities)', String(result.bareRunsPerSecond), ''],
     ['Engine / bare', String(result.ratio), `>= 0.7 ${check(result.ratio >= 0.7)}`],
+    ['Engine started directly / bare', String(result.directRatio), ''],
     ...(failed > 0 ? [['Engine: event sends that failed (left out)', String(failed), '0'] as Row] : []),
     ...(partial ? [['Runs still open at the time limit (measured up to it)', 'yes', ''] as Row] : []),
   ];
