@@ -44,10 +44,10 @@ export const WORKER_TUNING: Partial<WorkerOptions> = {
   maxCachedWorkflows: 500,
   // Local activities write the run mirror. FerretDB 1.24 on SQLite updates a
   // document by _id with a scan of the whole collection while it holds the
-  // database's one write lock, so 100 concurrent writes (the SDK default)
-  // queued past SQLite's 10 s busy timeout and failed with SQLITE_BUSY. On
-  // MongoDB a write takes milliseconds, so 10 at a time still allow
-  // thousands per second (an estimate, not measured here).
+  // database's one write lock. With 100 concurrent writes (the SDK default),
+  // writes queued past SQLite's 10 s busy timeout and failed with
+  // SQLITE_BUSY. On MongoDB a write takes milliseconds, so 10 at a time
+  // still allow thousands per second (an estimate, not measured here).
   maxConcurrentLocalActivityExecutions: 10,
 };
 

@@ -2,9 +2,9 @@
  * Ingestion: throughput and latency of POST /events/send at a fixed
  * concurrency, with 1 and with 5 enabled automations triggered by the event.
  * The API under test starts runs on a task queue that no worker polls, so
- * the figures are the API's own work (contact lookup, automation lookup,
- * workflow starts, the search for the contact's runs in progress) and not
- * the runs competing with it for the CPU.
+ * the runs do not compete with it for the CPU. The figures are the API's own
+ * work: the contact and automation lookups, the workflow starts and the
+ * search for the contact's runs in progress.
  */
 import type { Db } from 'mongodb';
 import { contactEmail, createAutomation, createContacts, parkedAutomation } from '../support/fixtures.js';

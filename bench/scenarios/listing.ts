@@ -197,7 +197,7 @@ interface PagePlan {
   expected: string[];
 }
 
-/** Plans a page: the item at `depth` (0 = newest) names the cursor, and the page holds the items after it. */
+/** Plans a page: the item at `depth` (0 = newest) names the cursor, and the page contains the items after it. */
 function variant(name: string, status: RunStatus | null, targetDepth: number, newestFirst: TrackedRun[]): PagePlan {
   if (targetDepth === 0) {
     return { name, status, depth: 0, after: undefined, expected: newestFirst.slice(0, PAGE_LIMIT).map((run) => run.id) };

@@ -97,7 +97,7 @@ export interface DriverClients {
   close(): Promise<void>;
 }
 
-/** The benchmark's own Temporal and MongoDB clients. */
+/** Connects the benchmark's own Temporal and MongoDB clients. */
 export async function connectDriverClients(services: BenchServices): Promise<DriverClients> {
   const connection = await Connection.connect({ address: services.temporalAddress });
   const temporal = new Client({ connection });

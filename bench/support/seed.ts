@@ -6,7 +6,7 @@
 import type { Collection, Db } from 'mongodb';
 import { randomBytes } from 'node:crypto';
 import { deterministicUuidv7 } from '../../domain/ids.js';
-import type { RunStatus } from '../../domain/run-state.js';
+import type { RunStatus, StepStatus } from '../../domain/run-state.js';
 import type { RunDoc } from '../../repositories/runs.js';
 
 /** Status of the seeded run at each position modulo 20: 14 completed, 2 running, 2 failed, 1 cancelled, 1 skipped. */
@@ -14,6 +14,14 @@ const STATUS_CYCLE: readonly RunStatus[] = [
   'completed', 'completed', 'running', 'completed', 'completed', 'failed', 'completed', 'completed', 'completed', 'cancelled',
   'completed', 'completed', 'running', 'completed', 'completed', 'failed', 'completed', 'completed', 'skipped', 'completed',
 ];
+
+/** Status of the email step of a finished seeded run, by the run's status. */
+const EMAIL_STEP_STATUS: Record<Exclude<RunStatus, 'running'>, StepStatus> = {
+  completed: 'completed',
+  failed: 'failed',
+  cancelled: 'skipped',
+  skipped: 'skipped',
+};
 
 export interface SeedOptions {
   automationIds: readonly string[];
@@ -69,7 +77,7 @@ export async function seedRuns(db: Db, options: SeedOptions): Promise<SeedResult
   return { inserted, seconds, docsPerSecond: inserted / seconds };
 }
 
-/** A run of the three-step automation as the mirror stores it, finished unless its status is running. */
+/** Builds a run of the three-step automation as the mirror stores it, finished unless its status is running. */
 function seededRun(automationId: string, index: number, createdAt: number, seed: string): RunDoc {
   const id = (kind: string, at: number) => deterministicUuidv7(`${seed}:${kind}:${index}`, at);
   const status = STATUS_CYCLE[index % STATUS_CYCLE.length]!;
@@ -104,7 +112,7 @@ function seededRun(automationId: string, index: number, createdAt: number, seed:
     steps.push({
       key: 'welcome',
       type: 'send_email',
-      status: status === 'failed' ? 'failed' : status === 'skipped' ? 'skipped' : 'completed',
+      status: EMAIL_STEP_STATUS[status],
       output_json: status === 'failed' ? null : JSON.stringify({ to: `bench-${index}@example.com`, email_id: id('email', createdAt + 800), template: { id: 'bench', variables: { PRODUCT: 'Orbit' } } }),
       error: status === 'failed' ? { name: 'smtp_rejected', message: 'SMTP server rejected the email: 550 mailbox unavailable' } : null,
       created_at: stepAt(300),
