@@ -16,9 +16,9 @@ import { createActivities, type ActivityDependencies } from './activities/index.
 import { loadConfig } from './config/config.js';
 import { createLogger, type Logger } from './config/logger.js';
 import { createReconciler } from './engine/reconciler.js';
-import { createMailer } from './mail/mailer.js';
+import { createMailer, type Mailer } from './mail/mailer.js';
 import { createUnsubscribeLinks } from './mail/unsubscribe-links.js';
-import { connectMongo, createRepositories, ensureAllIndexes } from './repositories/db.js';
+import { connectMongo, createRepositories, ensureAllIndexes, type Repositories } from './repositories/db.js';
 import { EmailsRepository } from './repositories/emails.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
@@ -50,6 +50,40 @@ export const WORKER_TUNING: Partial<WorkerOptions> = {
   // still allow thousands per second (an estimate, not measured here).
   maxConcurrentLocalActivityExecutions: 10,
 };
+
+export interface ActivityDependencySources {
+  repos: Repositories;
+  emails: EmailsRepository;
+  mailer: Mailer;
+  /** Base of the unsubscribe links put in emails. */
+  publicUrl: string;
+  /** The configured signing secret; when undefined, one is generated and stored in MongoDB. */
+  unsubscribeSecret: string | undefined;
+  mailFrom: string;
+  log: Logger;
+}
+
+/** Builds the activities' dependencies from the repositories; the worker, tests and scripts share it. */
+export function buildActivityDependencies(sources: ActivityDependencySources): ActivityDependencies {
+  const { repos } = sources;
+  return {
+    contacts: repos.contacts,
+    segments: repos.segments,
+    contactProperties: repos.contactProperties,
+    topics: repos.topics,
+    templates: repos.templates,
+    unsubscribeLinks: createUnsubscribeLinks({
+      publicUrl: sources.publicUrl,
+      configuredSecret: sources.unsubscribeSecret,
+      settings: repos.settings,
+    }),
+    runs: repos.runs,
+    emails: sources.emails,
+    mailer: sources.mailer,
+    mailFrom: sources.mailFrom,
+    log: sources.log,
+  };
+}
 
 export function createAutomationWorker(options: AutomationWorkerOptions): Promise<Worker> {
   return Worker.create({
@@ -91,19 +125,15 @@ async function main(): Promise<void> {
     connection,
     namespace: config.temporalNamespace,
     taskQueue: config.temporalTaskQueue,
-    dependencies: {
-      contacts: repos.contacts,
-      segments: repos.segments,
-      contactProperties: repos.contactProperties,
-      topics: repos.topics,
-      templates: repos.templates,
-      unsubscribeLinks: createUnsubscribeLinks({ publicUrl: config.publicUrl, configuredSecret: config.unsubscribeSecret, settings: repos.settings }),
-      runs: repos.runs,
+    dependencies: buildActivityDependencies({
+      repos,
       emails,
       mailer,
+      publicUrl: config.publicUrl,
+      unsubscribeSecret: config.unsubscribeSecret,
       mailFrom: config.mailFrom,
       log,
-    },
+    }),
   });
 
   const reconciler = createReconciler({

@@ -27,11 +27,10 @@ import { uuidv7 } from '../domain/ids.js';
 import type { RunState, RunStatus } from '../domain/run-state.js';
 import { startLocalSmtpServer } from '../mail/local-smtp-server.js';
 import { createMailer } from '../mail/mailer.js';
-import { createUnsubscribeLinks } from '../mail/unsubscribe-links.js';
 import type { NewContact } from '../repositories/contacts.js';
 import { connectMongo, createRepositories, ensureAllIndexes, type Repositories } from '../repositories/db.js';
 import { EmailsRepository } from '../repositories/emails.js';
-import { createAutomationWorker } from '../worker.js';
+import { buildActivityDependencies, createAutomationWorker } from '../worker.js';
 import {
   AUTOMATION_RUN_WORKFLOW,
   cancelRunSignal,
@@ -332,19 +331,15 @@ async function main(): Promise<void> {
       connection: nativeConnection,
       namespace: 'default',
       taskQueue,
-      dependencies: {
-        contacts: repos.contacts,
-        segments: repos.segments,
-        contactProperties: repos.contactProperties,
-        topics: repos.topics,
-        templates: repos.templates,
-        unsubscribeLinks: createUnsubscribeLinks({ publicUrl: 'http://localhost:3000', configuredSecret: undefined, settings: repos.settings }),
-        runs: repos.runs,
+      dependencies: buildActivityDependencies({
+        repos,
         emails,
         mailer,
+        publicUrl: 'http://localhost:3000',
+        unsubscribeSecret: undefined,
         mailFrom: 'Histories <histories@example.com>',
         log: silentLogger,
-      },
+      }),
     });
     const running = worker.run();
     stops.unshift(async () => {

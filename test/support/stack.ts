@@ -23,10 +23,9 @@ import { silentLogger } from '../../config/logger.js';
 import { createRunsEngine } from '../../engine/runs-engine.js';
 import { createMailer } from '../../mail/mailer.js';
 import { startLocalSmtpServer, readMailbox } from '../../mail/local-smtp-server.js';
-import { createUnsubscribeLinks } from '../../mail/unsubscribe-links.js';
 import { connectMongo, createRepositories, ensureAllIndexes } from '../../repositories/db.js';
 import { EmailsRepository } from '../../repositories/emails.js';
-import { createAutomationWorker, WORKFLOWS_PATH } from '../../worker.js';
+import { buildActivityDependencies, createAutomationWorker, WORKFLOWS_PATH } from '../../worker.js';
 import { mongodbUri, temporalAddress, uniqueDatabaseName, uniqueTaskQueue } from './services.js';
 
 // Workers log each state change at INFO; tests only need warnings and errors.
@@ -58,7 +57,7 @@ export interface Stack {
   repos: ReturnType<typeof createRepositories>;
   emails: EmailsRepository;
   mailbox(): ReturnType<typeof readMailbox>;
-  /** Waits until the mailbox holds at least `count` messages, and returns them. */
+  /** Waits until the mailbox contains at least `count` messages, and returns them. */
   waitForMail(count: number, timeoutMs?: number): ReturnType<typeof readMailbox>;
   stopWorker(): Promise<void>;
   startWorker(): Promise<void>;
@@ -107,19 +106,15 @@ export async function startStack(): Promise<Stack> {
       namespace: config.temporalNamespace,
       taskQueue: config.temporalTaskQueue,
       workflowBundle,
-      dependencies: {
-        contacts: repos.contacts,
-        segments: repos.segments,
-        contactProperties: repos.contactProperties,
-        topics: repos.topics,
-        templates: repos.templates,
-        unsubscribeLinks: createUnsubscribeLinks({ publicUrl: config.publicUrl, configuredSecret: config.unsubscribeSecret, settings: repos.settings }),
-        runs: repos.runs,
+      dependencies: buildActivityDependencies({
+        repos,
         emails,
         mailer,
+        publicUrl: config.publicUrl,
+        unsubscribeSecret: config.unsubscribeSecret,
         mailFrom: config.mailFrom,
         log: silentLogger,
-      },
+      }),
     });
     running = worker.run();
   };

@@ -18,10 +18,9 @@ import { uuidv7 } from '../../domain/ids.js';
 import type { RunState } from '../../domain/run-state.js';
 import { startLocalSmtpServer, readMailbox } from '../../mail/local-smtp-server.js';
 import { createMailer, type Mailer } from '../../mail/mailer.js';
-import { createUnsubscribeLinks } from '../../mail/unsubscribe-links.js';
 import { connectMongo, createRepositories, type MongoConnection, type Repositories } from '../../repositories/db.js';
 import { EmailsRepository } from '../../repositories/emails.js';
-import { createAutomationWorker } from '../../worker.js';
+import { buildActivityDependencies, createAutomationWorker } from '../../worker.js';
 import {
   AUTOMATION_RUN_WORKFLOW,
   cancelRunSignal,
@@ -87,19 +86,15 @@ beforeAll(async () => {
     namespace: env.namespace ?? 'default',
     taskQueue,
     workflowBundle: await sharedWorkflowBundle(),
-    dependencies: {
-      contacts: repos.contacts,
-      segments: repos.segments,
-      contactProperties: repos.contactProperties,
-      topics: repos.topics,
-      templates: repos.templates,
-      unsubscribeLinks: createUnsubscribeLinks({ publicUrl: 'http://localhost:3000', configuredSecret: undefined, settings: repos.settings }),
-      runs: repos.runs,
+    dependencies: buildActivityDependencies({
+      repos,
       emails,
       mailer,
+      publicUrl: 'http://localhost:3000',
+      unsubscribeSecret: undefined,
       mailFrom: 'Tests <tests@example.com>',
       log: silentLogger,
-    },
+    }),
   });
   running = worker.run();
 });
