@@ -5,7 +5,7 @@
 
 export interface Config {
   port: number;
-  /** Address the API listens on; loopback unless HOST says otherwise. */
+  /** Address the API listens on; loopback unless HOST is set. */
   host: string;
   mongodbUri: string;
   mongodbDatabase: string;

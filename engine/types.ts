@@ -2,7 +2,7 @@ import type { RunState } from '../domain/run-state.js';
 import type { CancelSignal, EventSignal, RunInput } from '../workflows/contract.js';
 
 /**
- * What the API needs from Temporal: start, signal and query runs. Every method
+ * The API's interface to Temporal: start, signal and query runs. Every method
  * is safe to retry.
  */
 export interface RunsEngine {

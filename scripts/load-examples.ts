@@ -18,7 +18,7 @@ export interface LoadExamplesOptions {
   apiKey: string;
   /** Rewrites each delay and wait timeout, so tests can run the examples in seconds. */
   mapDuration?: (duration: string, use: 'delay' | 'timeout') => string;
-  /** Status given to every automation; the files say `enabled`. */
+  /** Status given to every automation; the files set `enabled`. */
   status?: 'enabled' | 'disabled';
 }
 

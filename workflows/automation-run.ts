@@ -72,11 +72,14 @@ async function walkGraph(run: RunContext): Promise<void> {
     if (step && !run.cancelRequested) await run.persist();
   }
 
-  run.finishRun(run.cancelRequested ? 'cancelled' : run.emailSkipped ? 'skipped' : 'completed');
+  let status: 'cancelled' | 'skipped' | 'completed' = 'completed';
+  if (run.cancelRequested) status = 'cancelled';
+  else if (run.emailSkipped) status = 'skipped';
+  run.finishRun(status);
   await run.persist();
 }
 
-/** A step that was waiting when a cancel arrived is closed as skipped. */
+/** Closes a step that was still waiting when a cancel arrived as `skipped`. */
 function markInterruptedStep(run: RunContext): void {
   const open = run.state.steps.filter((step) => step.completedAt === null);
   for (const entry of open) run.finishStep(entry, 'skipped', entry.output);

@@ -15,7 +15,7 @@ export async function runContactUpdate(run: RunContext, step: ContactUpdateStep)
   return { status: 'completed', output: result.updated, follow: 'default' };
 }
 
-/** Deletes the contact; the run ends after this step because nobody is left to act on. */
+/** Deletes the contact; the run ends after this step because no contact is left to act on. */
 export async function runContactDelete(run: RunContext): Promise<StepOutcome> {
   const result = await contactActivities.deleteContact({ contactId: run.state.contactId });
   return { status: 'completed', output: result, follow: null };

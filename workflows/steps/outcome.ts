@@ -1,6 +1,6 @@
 import type { ConnectionType } from '../../domain/graph.js';
 
-/** What a step produced and which outgoing connection the run follows next. */
+/** A step's output and the outgoing connection the run follows next. */
 export interface StepOutcome {
   status: 'completed' | 'skipped';
   output: Record<string, unknown> | null;
