@@ -4,9 +4,10 @@
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { MongoClient } from 'mongodb';
 import { ensureFerretDb } from '../tools.js';
-import { assertPortFree, spawnService, waitUntilReady } from './process.js';
+import { assertPortFree, type ServiceProcess, spawnService, waitUntilReady } from './process.js';
 
 export interface FerretDbOptions {
   /** Directory for the SQLite files, one per database; created if missing. */
@@ -28,6 +29,7 @@ export interface RunningFerretDb {
 }
 
 const HOST = '127.0.0.1';
+const ID_INDEX_SCRIPT = fileURLToPath(new URL('ferretdb_id_index.py', import.meta.url));
 
 /** Starts FerretDB and resolves once a MongoDB client can ping it. */
 export async function startFerretDb(options: FerretDbOptions): Promise<RunningFerretDb> {
@@ -56,6 +58,11 @@ export async function startFerretDb(options: FerretDbOptions): Promise<RunningFe
     ownProcessGroup: options.ownProcessGroup,
   });
 
+  const idIndex = startIdIndexer(dataDir, options);
+  const stopAll = async (how: 'stop' | 'kill') => {
+    await Promise.all([service[how](), idIndex[how]()]);
+  };
+
   const uri = `mongodb://${HOST}:${options.port}/`;
   try {
     await waitUntilReady({
@@ -65,11 +72,28 @@ export async function startFerretDb(options: FerretDbOptions): Promise<RunningFe
       probe: () => ping(uri),
     });
   } catch (error) {
-    await service.stop();
+    await stopAll('stop');
     throw error;
   }
 
-  return { uri, stop: () => service.stop(), kill: () => service.kill() };
+  return { uri, stop: () => stopAll('stop'), kill: () => stopAll('kill') };
+}
+
+/**
+ * Starts `ferretdb_id_index.py` next to FerretDB: it gives every collection
+ * the SQLite index that FerretDB 1.24's `_id` lookups can use (the script
+ * explains why). Without Python's sqlite3 module, or on an SQLite older than
+ * 3.38, FerretDB still works, with every `_id` lookup reading the whole
+ * collection.
+ */
+function startIdIndexer(dataDir: string, options: FerretDbOptions): ServiceProcess {
+  return spawnService({
+    name: 'ferretdb-id-index',
+    command: 'python3',
+    args: [ID_INDEX_SCRIPT, dataDir, String(process.pid)],
+    onOutputLine: (line) => options.onOutputLine?.(`ferretdb-id-index: ${line}`),
+    ownProcessGroup: options.ownProcessGroup,
+  });
 }
 
 async function ping(uri: string): Promise<void> {
