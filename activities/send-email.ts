@@ -6,7 +6,7 @@
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Logger } from '../config/logger.js';
-import { uuidv7 } from '../domain/ids.js';
+import { deterministicUuidv7, uuidv7 } from '../domain/ids.js';
 import { renderTemplate } from '../domain/render.js';
 import { resolveRecord } from '../domain/variables.js';
 import { isPermanentSmtpFailure, type Mailer } from '../mail/mailer.js';
@@ -65,8 +65,8 @@ interface SendEmailDependencies {
 
 export function createSendEmail(deps: SendEmailDependencies) {
   return async function sendEmail(input: SendEmailInput): Promise<SendEmailResult> {
-    const idempotencyKey = `${input.runId}:${input.stepKey}`;
-    const previous = await deps.emails.findByIdempotencyKey(idempotencyKey);
+    const emailId = emailIdFor(input);
+    const previous = await findPreviousAttempt(deps.emails, input, emailId);
     if (previous?.status === 'sent') return sentResult(previous);
 
     // Re-read right before delivery: the contact may have unsubscribed or
@@ -82,7 +82,7 @@ export function createSendEmail(deps: SendEmailDependencies) {
     // TODO(#3): an email reserved by an attempt that crashed before delivery stays
     // `sending` (listed as `queued`) when a retry skips it here.
 
-    const email = previous ?? (await deps.emails.reserve(await buildEmail(deps, input, contact)));
+    const email = previous ?? (await deps.emails.reserve(await buildEmail(deps, input, contact, emailId)));
     if (email.status === 'sent') return sentResult(email);
     // Emails recorded before unsubscribe links existed get their link built now.
     const unsubscribeUrl = email.list_unsubscribe_url ?? (await deps.unsubscribeLinks.url({ contactId: contact.id, topicId }));
@@ -148,10 +148,33 @@ async function readSubscription(
   return subscription;
 }
 
+/**
+ * Returns the id of the step's email: the same for every attempt of the
+ * step, so a retry finds the record of an earlier attempt by `_id`, the one
+ * lookup that FerretDB 1.24 on SQLite answers from an index. Without the
+ * step's start time (an activity scheduled by older workflow code) each
+ * attempt gets a new id, and the unique idempotency key still finds the
+ * earlier record.
+ */
+function emailIdFor(input: SendEmailInput): string {
+  if (input.stepStartedAt === undefined) return uuidv7();
+  return deterministicUuidv7(`email:${input.runId}:${input.stepKey}`, input.stepStartedAt);
+}
+
+async function findPreviousAttempt(
+  emails: EmailsRepository,
+  input: SendEmailInput,
+  emailId: string,
+): Promise<EmailDocument | null> {
+  if (input.stepStartedAt !== undefined) return emails.findById(emailId);
+  return emails.findByIdempotencyKey(`${input.runId}:${input.stepKey}`);
+}
+
 async function buildEmail(
   deps: SendEmailDependencies,
   input: SendEmailInput,
   contact: Awaited<ReturnType<typeof requireContact>>,
+  id: string,
 ): Promise<Parameters<EmailsRepository['reserve']>[0]> {
   const { config } = input;
   const template = await deps.templates.getPublished(config.template.id);
@@ -189,7 +212,6 @@ async function buildEmail(
     );
   }
 
-  const id = uuidv7();
   const replyTo = config.reply_to ?? template.reply_to ?? [];
   return {
     _id: id,

@@ -19,6 +19,12 @@ export interface SendEmailInput {
   runId: string;
   automationId: string;
   stepKey: string;
+  /**
+   * When the step started, in epoch milliseconds of workflow time, so the
+   * same for every attempt. It dates the email's id. Absent in activities
+   * scheduled by workflow code older than this field.
+   */
+  stepStartedAt?: number;
   contactId: string;
   config: SendEmailConfig;
   context: VariableContext;

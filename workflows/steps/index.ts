@@ -17,7 +17,7 @@ export async function executeStep(run: RunContext, step: Step, entry: RunStepSta
         follow: 'default',
       };
     case 'send_email':
-      return runSendEmail(run, step);
+      return runSendEmail(run, step, entry);
     case 'delay':
       return runDelay(run, step, entry);
     case 'wait_for_event':
