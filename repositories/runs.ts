@@ -51,6 +51,20 @@ export interface RunDoc {
   updated_at: Date;
 }
 
+/**
+ * The runs in progress of one contact, keyed by the contact id. POST
+ * /events/send reads it for every event, so the read is a lookup by `_id`:
+ * FerretDB 1.24 on SQLite answers a filter on `contact_id` and `status` by
+ * decoding every stored run. saveState keeps it in step with the mirror.
+ */
+interface ContactRunsDoc {
+  _id: string;
+  running: string[];
+}
+
+/** Marks in `contact_runs` that the runs in progress before it existed were added. */
+const CONTACT_RUNS_BACKFILLED = 'backfilled';
+
 /** The runs of one automation created in a time window, bounds included, in epoch milliseconds. */
 export interface RunWindow {
   automationId: string;
@@ -155,11 +169,13 @@ function replacesStored(next: Pick<RunDoc, 'status' | 'version'>, stored: Pick<R
 
 export class RunsRepository {
   private readonly runs: Collection<RunDoc>;
+  private readonly contactRuns: Collection<ContactRunsDoc>;
   /** Keeps the read and the write of one run's saveState calls from interleaving. */
   private readonly writes = new SerialByKey();
 
   constructor(db: Db) {
     this.runs = db.collection<RunDoc>('runs');
+    this.contactRuns = db.collection<ContactRunsDoc>('contact_runs');
   }
 
   async ensureIndexes(): Promise<void> {
@@ -167,13 +183,32 @@ export class RunsRepository {
     await this.runs.createIndex({ automation_id: 1, _id: -1 }, { name: 'automation_id' });
     // list with a status filter, and findRunningIdsByAutomation (status 'running').
     await this.runs.createIndex({ automation_id: 1, status: 1, _id: -1 }, { name: 'automation_status_id' });
-    // findRunningIdsByContact: runs of one contact still in progress, on every event sent.
-    await this.runs.createIndex({ contact_id: 1, status: 1 }, { name: 'contact_status' });
     // findRunningIds: the reconciler pages through every run still in progress.
     await this.runs.createIndex({ status: 1, _id: 1 }, { name: 'status_id' });
     // countByStatus, countStepStatuses, countFinished and durationsAt: runs of
     // one automation created in a time window (GET /automations/:id/metrics).
     await this.runs.createIndex({ automation_id: 1, created_at: 1 }, { name: 'automation_created_at' });
+    await this.backfillContactRuns();
+  }
+
+  /**
+   * Adds the runs in progress that were mirrored before `contact_runs`
+   * existed, once per database. Runs that start meanwhile add themselves, and
+   * both writes are idempotent, so two processes may do this at once.
+   */
+  private async backfillContactRuns(): Promise<void> {
+    if ((await this.contactRuns.findOne({ _id: CONTACT_RUNS_BACKFILLED })) !== null) return;
+    const running = this.runs.find({ status: 'running' }, { projection: { _id: 1, contact_id: 1 } });
+    for await (const run of running) await this.addContactRun(run.contact_id, run._id);
+    await this.contactRuns.updateOne({ _id: CONTACT_RUNS_BACKFILLED }, { $set: { running: [] } }, { upsert: true });
+  }
+
+  private async addContactRun(contactId: string, runId: string): Promise<void> {
+    await this.contactRuns.updateOne({ _id: contactId }, { $addToSet: { running: runId } }, { upsert: true });
+  }
+
+  private async removeContactRun(contactId: string, runId: string): Promise<void> {
+    await this.contactRuns.updateOne({ _id: contactId }, { $pull: { running: runId } });
   }
 
   /**
@@ -195,6 +230,14 @@ export class RunsRepository {
   private async writeIfNewer(runId: string, fields: Omit<RunDoc, '_id'>): Promise<void> {
     const projection = { status: 1, version: 1 } as const;
     const stored = await this.runs.findOne({ _id: runId }, { projection });
+    // The contact's list of runs in progress changes before the mirror does:
+    // if the mirror write then fails, the retry repeats both writes, while the
+    // reverse order could leave a run in progress missing from the list for
+    // good. A run that is in the list but finished receives a signal that
+    // Temporal rejects, which deliverEvent ignores.
+    const finished = isFinished(fields.status);
+    if (stored === null && !finished) await this.addContactRun(fields.contact_id, runId);
+    if (finished && (stored === null || !isFinished(stored.status))) await this.removeContactRun(fields.contact_id, runId);
     if (stored === null) {
       try {
         await this.runs.insertOne({ _id: runId, ...fields });
@@ -227,11 +270,10 @@ export class RunsRepository {
     return { items: result.items.map(fromDoc), hasMore: result.hasMore };
   }
 
+  /** Returns the ids of the contact's runs in progress; a run that has just finished may still be listed. */
   async findRunningIdsByContact(contactId: string): Promise<string[]> {
-    const docs = await this.runs
-      .find({ contact_id: contactId, status: 'running' }, { projection: { _id: 1 } })
-      .toArray();
-    return docs.map((doc) => doc._id);
+    const doc = await this.contactRuns.findOne({ _id: contactId });
+    return doc?.running ?? [];
   }
 
   /** Lists the ids of runs in progress, in ascending id order after `after`, one page at a time. */
