@@ -8,6 +8,7 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Logger } from '../config/logger.js';
+import { isDatabaseUnavailableError } from '../repositories/errors.js';
 
 /** Error names of Resend's API that this server uses. */
 export type ErrorName =
@@ -71,6 +72,8 @@ export class ApiError extends Error {
 export const MAX_BODY_BYTES = 1024 * 1024;
 
 const INTERNAL_ERROR_MESSAGE = 'The server failed to process the request. Try again later.';
+const DATABASE_UNAVAILABLE_MESSAGE =
+  'The database is unavailable or busy, so the request may not have completed. Retry it; POST /events/send with the same Idempotency-Key starts no run twice.';
 
 /** Creates the app's `onError` handler, which renders every thrown error in the public shape. */
 export function createErrorHandler(log: Logger) {
@@ -83,6 +86,12 @@ export function createErrorHandler(log: Logger) {
     if (error instanceof HTTPException && error.status < 500) {
       const body: ErrorBody = { name: 'validation_error', statusCode: error.status, message: error.message || 'The request is invalid.' };
       return c.json(body, error.status);
+    }
+
+    if (isDatabaseUnavailableError(error)) {
+      log.warn({ err: error, method: c.req.method, path: c.req.path }, 'request failed because the database is unavailable or busy');
+      const body: ErrorBody = { name: 'application_error', statusCode: 503, message: DATABASE_UNAVAILABLE_MESSAGE };
+      return c.json(body, 503, { 'Retry-After': '1' });
     }
 
     log.error({ err: error, method: c.req.method, path: c.req.path }, 'request failed with an unexpected error');

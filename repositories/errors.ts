@@ -1,4 +1,4 @@
-import { MongoServerError } from 'mongodb';
+import { MongoNetworkError, MongoServerError, MongoServerSelectionError } from 'mongodb';
 
 /**
  * Whether `error` is a unique-index violation. MongoDB reports code 11000.
@@ -10,4 +10,16 @@ export function isDuplicateKeyError(error: unknown): boolean {
   if (!(error instanceof MongoServerError)) return false;
   if (error.code === 11000) return true;
   return error.code === 1 && error.message.includes('UNIQUE constraint failed');
+}
+
+/**
+ * Whether `error` means the database could not serve the request for now, so
+ * the same request may succeed later: no server reachable, a dropped
+ * connection, or FerretDB 1.24 on SQLite reporting its database locked
+ * (`SQLITE_BUSY`) after a write waited out its busy timeout.
+ */
+export function isDatabaseUnavailableError(error: unknown): boolean {
+  if (error instanceof MongoServerSelectionError || error instanceof MongoNetworkError) return true;
+  if (!(error instanceof MongoServerError)) return false;
+  return error.message.includes('SQLITE_BUSY') || error.message.includes('database is locked');
 }
