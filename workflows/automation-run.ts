@@ -7,6 +7,7 @@ import {
   ApplicationFailure,
   CancellationScope,
   isCancellation,
+  patched,
   setHandler,
 } from '@temporalio/workflow';
 import { findTrigger, nextStep, type Step } from '../domain/graph.js';
@@ -15,6 +16,7 @@ import { cancelRunSignal, eventReceivedSignal, runStateQuery, type RunInput } fr
 import { RunContext } from './run-context.js';
 import { executeStep } from './steps/index.js';
 import { StepFailure } from './steps/outcome.js';
+import { PATCH } from './versions.js';
 
 export async function automationRun(input: RunInput): Promise<RunContext['state']> {
   const run = new RunContext(input);
@@ -67,9 +69,10 @@ async function walkGraph(run: RunContext): Promise<void> {
       await run.persist();
       return;
     }
+    const previous = step;
     step = follow === null ? undefined : nextStep(graph, step.key, follow);
     // The last step's state is written together with the run's final status below.
-    if (step && !run.cancelRequested) await run.persist();
+    if (step && !run.cancelRequested && writesMirrorBetween(previous, step)) await run.persist();
   }
 
   let status: 'cancelled' | 'skipped' | 'completed' = 'completed';
@@ -77,6 +80,20 @@ async function walkGraph(run: RunContext): Promise<void> {
   else if (run.emailSkipped) status = 'skipped';
   run.finishRun(status);
   await run.persist();
+}
+
+const PAUSING_STEPS: ReadonlySet<Step['type']> = new Set(['delay', 'wait_for_event']);
+
+/**
+ * Whether the mirror is written between two steps: after the trigger, so that
+ * the run is listed from its start, and before and after a step that can
+ * pause the run. Between steps that run straight through it is not, because
+ * the API reads the steps of a run in progress from the workflow query. The
+ * run's end is always written.
+ */
+function writesMirrorBetween(previous: Step, next: Step): boolean {
+  if (previous.type === 'trigger' || PAUSING_STEPS.has(previous.type) || PAUSING_STEPS.has(next.type)) return true;
+  return !patched(PATCH.mirrorWrittenAroundPauses);
 }
 
 /** Closes a step that was still waiting when a cancel arrived as `skipped`. */

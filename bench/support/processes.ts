@@ -44,7 +44,11 @@ export interface ProductChildOptions {
 
 /** Starts a product process and resolves once it logs `readyMessage`. */
 export async function startProductChild(options: ProductChildOptions): Promise<ProductChild> {
-  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', '--import', MEMORY_PROBE, options.script, ...(options.args ?? [])], {
+  // BENCH_CPU_PROFILE_DIR: write a V8 CPU profile of each product process there when it exits.
+  const profileDir = process.env.BENCH_CPU_PROFILE_DIR;
+  const profiling = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const nodeArgs = ['--expose-gc', ...profiling, '--import', 'tsx', '--import', MEMORY_PROBE];
+  const child = spawn(process.execPath, [...nodeArgs, options.script, ...(options.args ?? [])], {
     cwd: REPO_ROOT,
     env: options.env,
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
