@@ -25,8 +25,13 @@ export function isPermanentSmtpFailure(err: unknown): boolean {
   return typeof code === 'number' && code >= 500 && code < 600;
 }
 
+/**
+ * Creates a mailer that keeps up to five SMTP connections open and reuses
+ * them (nodemailer's pool), so an email costs no TCP connect and greeting.
+ * A `pool` parameter in the URL overrides this.
+ */
 export function createMailer(smtpUrl: string): Mailer {
-  const transport = nodemailer.createTransport(smtpUrl);
+  const transport = nodemailer.createTransport(withPoolByDefault(smtpUrl));
   return {
     async send(email) {
       const info = await transport.sendMail({
@@ -45,4 +50,10 @@ export function createMailer(smtpUrl: string): Mailer {
       transport.close();
     },
   };
+}
+
+function withPoolByDefault(smtpUrl: string): string {
+  const url = new URL(smtpUrl);
+  if (!url.searchParams.has('pool')) url.searchParams.set('pool', 'true');
+  return url.toString();
 }
