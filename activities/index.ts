@@ -3,7 +3,7 @@
  * pass in real repositories and a real mailer.
  */
 import type { Logger } from '../config/logger.js';
-import type { RunState } from '../domain/run-state.js';
+import type { RunsRepository } from '../repositories/runs.js';
 import type { Mailer } from '../mail/mailer.js';
 import type { EmailsRepository } from '../repositories/emails.js';
 import type { UnsubscribeLinks } from '../mail/unsubscribe-links.js';
@@ -25,7 +25,7 @@ export interface ActivityDependencies {
   topics: TopicSubscriptionSource;
   /** Builds the unsubscribe link of each email, for the template and the List-Unsubscribe header. */
   unsubscribeLinks: UnsubscribeLinks;
-  runs: { saveState(state: RunState): Promise<void> };
+  runs: Pick<RunsRepository, 'saveState'>;
   emails: EmailsRepository;
   mailer: Mailer;
   /** Sender used when neither the step nor the template names one. */
@@ -38,8 +38,8 @@ export function createActivities(deps: ActivityDependencies): RunActivities {
   return {
     sendEmail: withHeartbeats(createSendEmail(deps)),
     ...contactActivities,
-    async saveRunState({ state }) {
-      await deps.runs.saveState(state);
+    async saveRunState({ state, receivesEvents }) {
+      await deps.runs.saveState(state, { receivesEvents: receivesEvents ?? true });
     },
   };
 }

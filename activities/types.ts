@@ -55,5 +55,6 @@ export interface RunActivities {
   updateContact(input: ContactUpdateInput): Promise<ContactUpdateResult>;
   deleteContact(input: { contactId: string }): Promise<{ deleted: boolean }>;
   addToSegment(input: { contactId: string; segmentId: string }): Promise<{ segment_id: string }>;
-  saveRunState(input: { state: RunState }): Promise<void>;
+  /** `receivesEvents` is absent in calls from workflow code older than the field, and then counts as true. */
+  saveRunState(input: { state: RunState; receivesEvents?: boolean }): Promise<void>;
 }

@@ -72,6 +72,14 @@ export interface RunWindow {
   to: number;
 }
 
+export interface SaveStateOptions {
+  /**
+   * Whether events sent for the run's contact must reach the run, because its
+   * graph waits for one; only such runs go into `contact_runs`. Default true.
+   */
+  receivesEvents?: boolean;
+}
+
 export interface ListRunsOptions {
   automationId: string;
   statuses?: RunStatus[] | undefined;
@@ -223,11 +231,12 @@ export class RunsRepository {
    * run are serialized in this process, but a write from another process
    * that lands between them can be replaced by an older version.
    */
-  async saveState(state: RunState): Promise<void> {
-    await this.writes.run(state.runId, () => this.writeIfNewer(state.runId, toRunFields(state)));
+  async saveState(state: RunState, options: SaveStateOptions = {}): Promise<void> {
+    const receivesEvents = options.receivesEvents ?? true;
+    await this.writes.run(state.runId, () => this.writeIfNewer(state.runId, toRunFields(state), receivesEvents));
   }
 
-  private async writeIfNewer(runId: string, fields: Omit<RunDoc, '_id'>): Promise<void> {
+  private async writeIfNewer(runId: string, fields: Omit<RunDoc, '_id'>, receivesEvents: boolean): Promise<void> {
     const projection = { status: 1, version: 1 } as const;
     const stored = await this.runs.findOne({ _id: runId }, { projection });
     // The contact's list of runs in progress changes before the mirror does:
@@ -236,8 +245,10 @@ export class RunsRepository {
     // good. A run that is in the list but finished receives a signal that
     // Temporal rejects, which deliverEvent ignores.
     const finished = isFinished(fields.status);
-    if (stored === null && !finished) await this.addContactRun(fields.contact_id, runId);
-    if (finished && (stored === null || !isFinished(stored.status))) await this.removeContactRun(fields.contact_id, runId);
+    if (receivesEvents && stored === null && !finished) await this.addContactRun(fields.contact_id, runId);
+    if (receivesEvents && finished && (stored === null || !isFinished(stored.status))) {
+      await this.removeContactRun(fields.contact_id, runId);
+    }
     if (stored === null) {
       try {
         await this.runs.insertOne({ _id: runId, ...fields });

@@ -25,8 +25,11 @@ export class RunContext {
   /** Event ids already consumed, so a re-delivered signal is not counted twice. */
   private readonly seenEventIds = new Set<string>();
   emailSkipped = false;
+  /** Whether the graph has a wait_for_event step, so that events sent for the contact must find this run. */
+  readonly receivesEvents: boolean;
 
   constructor(readonly input: RunInput) {
+    this.receivesEvents = input.graph.steps.some((step) => step.type === 'wait_for_event');
     this.state = {
       runId: input.runId,
       automationId: input.automationId,
@@ -108,7 +111,7 @@ export class RunContext {
 
   /** Writes the current state to the MongoDB mirror. */
   async persist(): Promise<void> {
-    await mirrorActivities.saveRunState({ state: structuredCloneState(this.state) });
+    await mirrorActivities.saveRunState({ state: structuredCloneState(this.state), receivesEvents: this.receivesEvents });
   }
 
   private touch(): void {

@@ -70,6 +70,17 @@ describe('runs in progress by contact', () => {
     expect((await runs.findById(run.runId))?.status).toBe('failed');
   });
 
+  it('leave out runs that wait for no event', async () => {
+    const contactId = uuidv7();
+    const run = runState(contactId, 'running', 2);
+
+    await runs.saveState(run, { receivesEvents: false });
+    expect(await runs.findRunningIdsByContact(contactId)).toEqual([]);
+
+    await runs.saveState({ ...run, status: 'completed', completedAt: Date.now(), version: 3 }, { receivesEvents: false });
+    expect((await runs.findById(run.runId))?.status).toBe('completed');
+  });
+
   it('list nothing for a contact without runs', async () => {
     expect(await runs.findRunningIdsByContact(uuidv7())).toEqual([]);
   });
