@@ -86,13 +86,15 @@ const PAUSING_STEPS: ReadonlySet<Step['type']> = new Set(['delay', 'wait_for_eve
 
 /**
  * Whether the mirror is written between two steps: after the trigger, so that
- * the run is listed from its start, and before and after a step that can
- * pause the run. Between steps that run straight through it is not, because
- * the API reads the steps of a run in progress from the workflow query. The
- * run's end is always written.
+ * the run is listed from its start, and after a step that paused the run.
+ * A step that pauses the run writes the mirror itself once it waits, so no
+ * write comes before it. Between steps that run straight through there is
+ * none either, because the API reads the steps of a run in progress from the
+ * workflow query. The run's end is always written.
  */
 function writesMirrorBetween(previous: Step, next: Step): boolean {
-  if (previous.type === 'trigger' || PAUSING_STEPS.has(previous.type) || PAUSING_STEPS.has(next.type)) return true;
+  const afterStartOrPause = previous.type === 'trigger' || PAUSING_STEPS.has(previous.type);
+  if (afterStartOrPause && !PAUSING_STEPS.has(next.type)) return true;
   return !patched(PATCH.mirrorWrittenAroundPauses);
 }
 

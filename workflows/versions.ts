@@ -26,8 +26,9 @@ export const PATCH = {
   conditionLoadsContactOnlyWhenRead: 'condition-loads-contact-only-when-read',
   /**
    * The mirror is no longer written between two steps that run straight
-   * through, such as a contact_update followed by a send_email. Before, every
-   * step but the last ended with a mirror write, a local activity each.
+   * through, such as a contact_update followed by a send_email, nor right
+   * before a delay or wait, which writes it once it waits. Before, every step
+   * but the last ended with a mirror write, a local activity each.
    */
   mirrorWrittenAroundPauses: 'mirror-written-around-pauses',
 } as const;
