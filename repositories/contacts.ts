@@ -1,11 +1,14 @@
 /**
  * Contacts: one document per email address (stored in lower case, unique).
- * Segment memberships live in the segments repository, topic choices in the
- * topics repository.
+ * Lookups by email read the contact_emails collection (see
+ * ./contact-emails.ts). Segment memberships live in the segments repository,
+ * topic choices in the topics repository.
  */
 import type { Collection, Db } from 'mongodb';
 import { uuidv7 } from '../domain/ids.js';
 import type { ContactSnapshot } from '../workflows/contract.js';
+import { ContactEmailsRepository } from './contact-emails.js';
+import type { ContactEmailSource } from './contact-emails.js';
 import { findPage } from './cursor.js';
 import type { Page, PageRequest } from './cursor.js';
 import { isDuplicateKeyError } from './errors.js';
@@ -60,26 +63,37 @@ function definedProperties(
 
 export class ContactsRepository {
   private readonly contacts: Collection<ContactDoc>;
+  private readonly emails: ContactEmailsRepository;
   private readonly segments: SegmentsRepository;
   private readonly topics: TopicsRepository;
 
   constructor(db: Db) {
     this.contacts = db.collection<ContactDoc>('contacts');
+    this.emails = new ContactEmailsRepository(db, async (id) => (await this.contacts.findOne({ _id: id }, { projection: { _id: 1 } })) !== null);
     this.segments = new SegmentsRepository(db);
     this.topics = new TopicsRepository(db);
   }
 
+  /** Creates the indexes, then adds the lookups of contacts stored before contact_emails existed. */
   async ensureIndexes(): Promise<void> {
-    // findByEmail, findOrCreateByEmail: one contact per address, which concurrent creates rely on.
+    // create: one contact per address, which decides between creates that
+    // both claimed it. findByEmailField: the contact with an address.
     await this.contacts.createIndex({ email: 1 }, { unique: true, name: 'email_unique' });
+
+    await this.emails.backfill(() => this.contacts.find({}).project<ContactEmailSource>({ _id: 1, email: 1 }));
   }
 
   async findById(id: string): Promise<ContactDoc | null> {
     return this.contacts.findOne({ _id: id });
   }
 
+  /** Finds the contact through its lookup in contact_emails, so both reads are by `_id`. */
   async findByEmail(email: string): Promise<ContactDoc | null> {
-    return this.contacts.findOne({ email: normalizeEmail(email) });
+    const contactId = await this.emails.findContactId(normalizeEmail(email));
+    if (contactId === null) return null;
+    // A lookup of a missing contact is left by a create that has not
+    // inserted its contact yet or by a crash, and means "no contact".
+    return this.findById(contactId);
   }
 
   async findManyByIds(ids: string[]): Promise<ContactDoc[]> {
@@ -91,7 +105,17 @@ export class ContactsRepository {
     return findPage(this.contacts, {}, page);
   }
 
-  /** Inserts a contact; returns null when a contact with that email already exists. */
+  /**
+   * Inserts a contact; returns null when a contact with that email already exists.
+   *
+   * The address is claimed in contact_emails before the contact is inserted.
+   * So a crash in between leaves only a lookup of a missing contact, which
+   * reads as "no contact" and which the next create of the address takes
+   * over. The unique email index still decides between two creates that both
+   * hold a claim (one took over the claim of a slow create) and against a
+   * contact stored without a lookup. The loser then points the lookup at the
+   * winner.
+   */
   async create(input: NewContact): Promise<ContactDoc | null> {
     const now = new Date();
     const contact: ContactDoc = {
@@ -104,19 +128,36 @@ export class ContactsRepository {
       created_at: now,
       updated_at: now,
     };
+    if ((await this.emails.claim(contact.email, contact._id)) === 'taken') return null;
+
     try {
       await this.contacts.insertOne(contact);
-      return contact;
     } catch (error) {
-      if (isDuplicateKeyError(error)) return null;
-      throw error;
+      if (!isDuplicateKeyError(error)) throw error;
+      await this.findByEmailField(contact.email);
+      return null;
     }
+
+    // Another create may have taken the claim over while this insert ran.
+    await this.emails.pointAt(contact.email, contact._id);
+    return contact;
+  }
+
+  /**
+   * Finds the contact by its `email` field instead of its lookup, and points
+   * the lookup at it. On FerretDB this filter decodes every contact, so only
+   * the paths after a lost race use it.
+   */
+  private async findByEmailField(email: string): Promise<ContactDoc | null> {
+    const contact = await this.contacts.findOne({ email });
+    if (contact) await this.emails.pointAt(email, contact._id);
+    return contact;
   }
 
   /**
    * Returns the contact with `email`, creating it if none exists. Concurrent
-   * calls agree on one contact, because the unique email index rejects every
-   * insert but the first and the others then read the winner's contact.
+   * calls agree on one contact, because `create` stores only one contact per
+   * address and the others then read the winner's contact.
    */
   async findOrCreateByEmail(email: string): Promise<{ contact: ContactDoc; created: boolean }> {
     const normalized = normalizeEmail(email);
@@ -129,7 +170,9 @@ export class ContactsRepository {
     const inserted = await this.create({ email: normalized });
     if (inserted) return { contact: inserted, created: true };
 
-    const winner = await this.findByEmail(normalized);
+    // For a moment the lookup can point at the claim of a losing create,
+    // which took the claim over just as the winner's contact was inserted.
+    const winner = (await this.findByEmail(normalized)) ?? (await this.findByEmailField(normalized));
     if (!winner) throw new Error('creating a contact failed: its email was taken, but that contact was deleted before it could be read; retry');
     return { contact: winner, created: false };
   }
@@ -155,13 +198,15 @@ export class ContactsRepository {
     await this.contacts.updateMany({ [`properties.${key}`]: { $exists: true } }, { $unset: { [`properties.${key}`]: '' } });
   }
 
-  /** Deletes the contact, then its segment memberships and topic choices; returns false when it did not exist. */
+  /** Deletes the contact, then its email lookup, segment memberships and topic choices; returns false when it did not exist. */
   async delete(id: string): Promise<boolean> {
-    const result = await this.contacts.deleteOne({ _id: id });
-    if (result.deletedCount === 0) return false;
-    // The contact goes first: a membership left behind by a failure here is
-    // ignored by every listing, while the reverse order could leave a contact
-    // that silently lost its segments.
+    const deleted = await this.contacts.findOneAndDelete({ _id: id });
+    if (deleted === null) return false;
+    // The contact goes first. A membership left behind by a failure here is
+    // ignored by every listing, and a lookup left behind reads as "no
+    // contact" until the next create of the address takes it over. The
+    // reverse order could leave a contact that silently lost its segments.
+    await this.emails.remove(deleted.email, id);
     await this.segments.removeAllMembershipsOfContact(id);
     await this.topics.removeAllSubscriptionsOfContact(id);
     return true;
