@@ -30,6 +30,8 @@ export interface AutomationWorkerOptions {
   dependencies: ActivityDependencies;
   /** A pre-built bundle; tests build it once and share it between workers. */
   workflowBundle?: WorkflowBundleOption;
+  /** Overrides `WORKER_TUNING.maxCachedWorkflows`. */
+  maxCachedWorkflows?: number | undefined;
 }
 
 /**
@@ -37,11 +39,13 @@ export interface AutomationWorkerOptions {
  * bare baseline worker (bench/bare/worker.ts) uses the same ones.
  */
 export const WORKER_TUNING: Partial<WorkerOptions> = {
-  // Runs parked in a delay or a wait stay cached until evicted. The SDK's
-  // default, 600 per GB of V8 heap limit (2,310 with a 4 GB limit), let
-  // thousands of them hold memory. An evicted run replays its short history
-  // when it wakes up. bench/README.md has the measurements.
-  maxCachedWorkflows: 500,
+  // Runs parked in a delay or a wait stay cached until evicted, and each
+  // cached run held about 0.3 MB of the worker's memory in the benchmark
+  // (3,000 parked runs added 62 MB with 100 cached, 183 MB for 3,500 with
+  // 500 cached). An evicted run replays its short history when it wakes up.
+  // Raise it with WORKER_MAX_CACHED_WORKFLOWS when many runs are active at
+  // once. bench/README.md has the measurements.
+  maxCachedWorkflows: 100,
   // Local activities write the run mirror. FerretDB 1.24 on SQLite updates a
   // document by _id with a scan of the whole collection while it holds the
   // database's one write lock. With 100 concurrent writes (the SDK default),
@@ -88,6 +92,7 @@ export function buildActivityDependencies(sources: ActivityDependencySources): A
 export function createAutomationWorker(options: AutomationWorkerOptions): Promise<Worker> {
   return Worker.create({
     ...WORKER_TUNING,
+    ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
@@ -125,6 +130,7 @@ async function main(): Promise<void> {
     connection,
     namespace: config.temporalNamespace,
     taskQueue: config.temporalTaskQueue,
+    maxCachedWorkflows: config.workerMaxCachedWorkflows,
     dependencies: buildActivityDependencies({
       repos,
       emails,

@@ -27,6 +27,8 @@ export interface Config {
   rateLimitPerSecond: number | undefined;
   /** Time between two passes of the worker's run mirror reconciler, in milliseconds; 0 turns it off. */
   reconcileIntervalMs: number;
+  /** Runs the worker keeps in memory between their workflow tasks; undefined keeps the worker's default. */
+  workerMaxCachedWorkflows: number | undefined;
 }
 
 export class ConfigError extends Error {
@@ -102,6 +104,20 @@ function readReconcileInterval(env: Env): number {
   return seconds * 1000;
 }
 
+const MAX_CACHED_WORKFLOWS_LIMIT = 100_000;
+
+function readMaxCachedWorkflows(env: Env): number | undefined {
+  const raw = env.WORKER_MAX_CACHED_WORKFLOWS;
+  if (raw === undefined || raw === '') return undefined;
+  const count = Number(raw);
+  if (!/^[0-9]+$/.test(raw) || count < 1 || count > MAX_CACHED_WORKFLOWS_LIMIT) {
+    throw new ConfigError(
+      `WORKER_MAX_CACHED_WORKFLOWS must be a whole number from 1 to ${MAX_CACHED_WORKFLOWS_LIMIT}, got "${raw}"`,
+    );
+  }
+  return count;
+}
+
 /** Reads and validates the configuration, throwing a ConfigError that names the variable. */
 export function loadConfig(env: Env = process.env): Config {
   const port = readPort(env, 'PORT', LOCAL_DEFAULTS.port);
@@ -139,5 +155,6 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: logLevel as Config['logLevel'],
     rateLimitPerSecond: readRateLimit(env),
     reconcileIntervalMs: readReconcileInterval(env),
+    workerMaxCachedWorkflows: readMaxCachedWorkflows(env),
   };
 }
