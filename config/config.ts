@@ -75,47 +75,50 @@ function readName(env: Env, name: string, fallback: string, pattern: RegExp, hin
   return raw;
 }
 
-const MAX_RATE_LIMIT_PER_SECOND = 1_000_000;
+interface WholeNumberRange {
+  min: number;
+  max: number;
+  /** What the number counts, for the error message, such as "a whole number of seconds". */
+  describe: string;
+  /** What an empty value or the minimum means, for the error message. */
+  note?: string;
+}
+
+/** Reads a whole number within `range`; returns undefined when the variable is unset or empty. */
+function readWholeNumber(env: Env, name: string, range: WholeNumberRange): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const value = Number(raw);
+  if (!/^[0-9]+$/.test(raw) || value < range.min || value > range.max) {
+    const note = range.note === undefined ? '' : ` (${range.note})`;
+    throw new ConfigError(`${name} must be ${range.describe} from ${range.min} to ${range.max}${note}, got "${raw}"`);
+  }
+  return value;
+}
 
 function readRateLimit(env: Env): number | undefined {
-  const raw = env.RATE_LIMIT_PER_SECOND;
-  if (raw === undefined || raw === '') return undefined;
-  const limit = Number(raw);
-  if (!/^[0-9]+$/.test(raw) || limit < 1 || limit > MAX_RATE_LIMIT_PER_SECOND) {
-    throw new ConfigError(
-      `RATE_LIMIT_PER_SECOND must be a whole number of requests from 1 to ${MAX_RATE_LIMIT_PER_SECOND}, or empty to turn the limit off, got "${raw}"`,
-    );
-  }
-  return limit;
+  return readWholeNumber(env, 'RATE_LIMIT_PER_SECOND', {
+    min: 1,
+    max: 1_000_000,
+    describe: 'a whole number of requests',
+    note: 'empty turns the limit off',
+  });
 }
 
 const DEFAULT_RECONCILE_INTERVAL_SECONDS = 60;
-const MAX_RECONCILE_INTERVAL_SECONDS = 24 * 60 * 60;
 
 function readReconcileInterval(env: Env): number {
-  const raw = env.RECONCILE_INTERVAL_SECONDS;
-  if (raw === undefined || raw === '') return DEFAULT_RECONCILE_INTERVAL_SECONDS * 1000;
-  const seconds = Number(raw);
-  if (!/^[0-9]+$/.test(raw) || seconds > MAX_RECONCILE_INTERVAL_SECONDS) {
-    throw new ConfigError(
-      `RECONCILE_INTERVAL_SECONDS must be a whole number of seconds from 0 (off) to ${MAX_RECONCILE_INTERVAL_SECONDS}, got "${raw}"`,
-    );
-  }
-  return seconds * 1000;
+  const seconds = readWholeNumber(env, 'RECONCILE_INTERVAL_SECONDS', {
+    min: 0,
+    max: 24 * 60 * 60,
+    describe: 'a whole number of seconds',
+    note: '0 turns the reconciler off',
+  });
+  return (seconds ?? DEFAULT_RECONCILE_INTERVAL_SECONDS) * 1000;
 }
 
-const MAX_CACHED_WORKFLOWS_LIMIT = 100_000;
-
 function readMaxCachedWorkflows(env: Env): number | undefined {
-  const raw = env.WORKER_MAX_CACHED_WORKFLOWS;
-  if (raw === undefined || raw === '') return undefined;
-  const count = Number(raw);
-  if (!/^[0-9]+$/.test(raw) || count < 1 || count > MAX_CACHED_WORKFLOWS_LIMIT) {
-    throw new ConfigError(
-      `WORKER_MAX_CACHED_WORKFLOWS must be a whole number from 1 to ${MAX_CACHED_WORKFLOWS_LIMIT}, got "${raw}"`,
-    );
-  }
-  return count;
+  return readWholeNumber(env, 'WORKER_MAX_CACHED_WORKFLOWS', { min: 1, max: 100_000, describe: 'a whole number' });
 }
 
 /** Reads and validates the configuration, throwing a ConfigError that names the variable. */
