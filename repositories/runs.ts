@@ -180,6 +180,14 @@ export class RunsRepository {
   private readonly contactRuns: Collection<ContactRunsDoc>;
   /** Keeps the read and the write of one run's saveState calls from interleaving. */
   private readonly writes = new SerialByKey();
+  /**
+   * Keeps updates of one contact's `contact_runs` document from overlapping.
+   * FerretDB 1.24 applies an update by reading the document, changing it and
+   * replacing it, so of two overlapping `$addToSet`s one can be lost.
+   * NOTE: on FerretDB, updates from two processes can still overlap; MongoDB
+   * applies each update atomically.
+   */
+  private readonly contactRunWrites = new SerialByKey();
 
   constructor(db: Db) {
     this.runs = db.collection<RunDoc>('runs');
@@ -208,15 +216,21 @@ export class RunsRepository {
     if ((await this.contactRuns.findOne({ _id: CONTACT_RUNS_BACKFILLED })) !== null) return;
     const running = this.runs.find({ status: 'running' }, { projection: { _id: 1, contact_id: 1 } });
     for await (const run of running) await this.addContactRun(run.contact_id, run._id);
-    await this.contactRuns.updateOne({ _id: CONTACT_RUNS_BACKFILLED }, { $set: { running: [] } }, { upsert: true });
+    await upsertRetryingOnce(() =>
+      this.contactRuns.updateOne({ _id: CONTACT_RUNS_BACKFILLED }, { $set: { running: [] } }, { upsert: true }),
+    );
   }
 
   private async addContactRun(contactId: string, runId: string): Promise<void> {
-    await this.contactRuns.updateOne({ _id: contactId }, { $addToSet: { running: runId } }, { upsert: true });
+    await this.contactRunWrites.run(contactId, () =>
+      upsertRetryingOnce(() => this.contactRuns.updateOne({ _id: contactId }, { $addToSet: { running: runId } }, { upsert: true })),
+    );
   }
 
   private async removeContactRun(contactId: string, runId: string): Promise<void> {
-    await this.contactRuns.updateOne({ _id: contactId }, { $pull: { running: runId } });
+    await this.contactRunWrites.run(contactId, async () => {
+      await this.contactRuns.updateOne({ _id: contactId }, { $pull: { running: runId } });
+    });
   }
 
   /**
@@ -378,4 +392,19 @@ function windowFilter(window: RunWindow): Filter<RunDoc> {
 /** Matches the runs in the window that have a duration. `$gte: 0` matches numbers only, so a null duration never matches. */
 function finishedFilter(window: RunWindow): Filter<RunDoc> {
   return { ...windowFilter(window), duration_ms: { $gte: 0 } };
+}
+
+/**
+ * Runs an upsert, and runs it again if it failed with a duplicate key error.
+ * Two upserts of one new `_id` at once can both try to insert, and the loser
+ * fails (FerretDB 1.24 does not retry it, unlike MongoDB for some cases). The
+ * document exists after that failure, so the second attempt updates it.
+ */
+async function upsertRetryingOnce(upsert: () => Promise<unknown>): Promise<void> {
+  try {
+    await upsert();
+  } catch (error) {
+    if (!isDuplicateKeyError(error)) throw error;
+    await upsert();
+  }
 }

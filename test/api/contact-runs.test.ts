@@ -70,6 +70,26 @@ describe('runs in progress by contact', () => {
     expect((await runs.findById(run.runId))?.status).toBe('failed');
   });
 
+  it('list runs of one contact started at once', async () => {
+    const contactId = uuidv7();
+    const started = Array.from({ length: 10 }, () => runState(contactId, 'running', 2));
+
+    await Promise.all(started.map((run) => runs.saveState(run)));
+
+    expect((await runs.findRunningIdsByContact(contactId)).sort()).toEqual(started.map((run) => run.runId).sort());
+  });
+
+  it('backfill from two processes at once', async () => {
+    const contactId = uuidv7();
+    const running = runState(contactId, 'running', 2);
+    await runs.saveState(running);
+    await mongo.db.collection('contact_runs').deleteMany({});
+
+    await Promise.all([runs.ensureIndexes(), new RunsRepository(mongo.db).ensureIndexes()]);
+
+    expect(await runs.findRunningIdsByContact(contactId)).toEqual([running.runId]);
+  });
+
   it('leave out runs that wait for no event', async () => {
     const contactId = uuidv7();
     const run = runState(contactId, 'running', 2);
