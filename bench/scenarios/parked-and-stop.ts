@@ -63,8 +63,16 @@ export interface ParkedResult {
   rssAddedMb: number;
   heapAddedMb: number;
   rssPerParkedRunKb: number;
+  /**
+   * RSS after the last batch minus RSS after the first: what the later parked
+   * runs added once the worker's workflow cache was full, which `rssAddedMb`
+   * mixes with the cache and the working set of a worker that runs workflows.
+   */
+  rssAddedAfterFirstBatchMb: number | null;
   /** Worker memory right after each batch had parked, to show whether it grows with the parked runs or levels off. */
   memoryByBatch: Array<{ parked: number } & MemoryFigures>;
+  /** The readings of the idle worker after parking; `workerAfter` is their median. */
+  idleReadings: MemoryFigures[];
 }
 
 export interface StopResult {
@@ -87,6 +95,11 @@ const MB = 1024 * 1024;
 const EVENT_NAMES = ['bench.parked.stopped', 'bench.parked.kept'] as const;
 const SETTLE_MS = 5_000;
 const POLL_MS = 1_000;
+/** Readings of the idle worker's memory after parking, this far apart; RSS moves by tens of MB between readings. */
+const IDLE_READINGS = 5;
+const IDLE_READING_INTERVAL_MS = 2_000;
+/** Mirror reads by `_id` in flight while checking that a batch has parked. */
+const PARKED_CHECK_CONCURRENCY = 10;
 
 export async function runParkedAndStop(options: ParkedAndStopOptions): Promise<{ parked: ParkedResult; stop: StopResult }> {
   const automations = new AutomationsRepository(options.db);
@@ -114,6 +127,7 @@ export async function runParkedAndStop(options: ParkedAndStopOptions): Promise<{
   const memoryByBatch: ParkedResult['memoryByBatch'] = [];
   while (started < options.parkedRuns && performance.now() < deadline) {
     const offset = started + failedStarts;
+    const batchRunIds: string[] = [];
     const starts = await runBounded(
       {
         count: Math.min(options.batchSize, options.parkedRuns - started),
@@ -132,6 +146,7 @@ export async function runParkedAndStop(options: ParkedAndStopOptions): Promise<{
         };
         await engine.startRun(input);
         runIds[automationIndex]!.push(input.runId);
+        batchRunIds.push(input.runId);
       },
     );
     started += starts.completed;
@@ -139,14 +154,20 @@ export async function runParkedAndStop(options: ParkedAndStopOptions): Promise<{
     firstError ??= starts.firstError;
     startMs += starts.elapsedMs;
 
-    parkedCount = await waitUntilParked(options.db, ids, runIds.flat(), deadline - performance.now());
+    parkedCount += await waitUntilParked(options.db, batchRunIds, deadline - performance.now());
     // A batch that did not park in time leaves the worker busy; later batches would only add to that.
     if (parkedCount < started) break;
     memoryByBatch.push({ parked: parkedCount, ...toFigures(await options.worker.memory()) });
   }
   const parkSeconds = (performance.now() - firstStart) / 1000;
   await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
-  const workerAfter = toFigures(await options.worker.memory());
+  const idleReadings: MemoryFigures[] = [];
+  for (let i = 0; i < IDLE_READINGS; i++) {
+    if (i > 0) await new Promise((resolve) => setTimeout(resolve, IDLE_READING_INTERVAL_MS));
+    idleReadings.push(toFigures(await options.worker.memory()));
+  }
+  const workerAfter = medianReading(idleReadings);
+  const firstBatch = memoryByBatch[0];
 
   const parked: ParkedResult = {
     requested: options.parkedRuns,
@@ -164,7 +185,9 @@ export async function runParkedAndStop(options: ParkedAndStopOptions): Promise<{
     rssAddedMb: round(workerAfter.rssMb - workerBefore.rssMb),
     heapAddedMb: round(workerAfter.heapUsedMb - workerBefore.heapUsedMb),
     rssPerParkedRunKb: parkedCount === 0 ? 0 : round(((workerAfter.rssMb - workerBefore.rssMb) * 1024) / parkedCount),
+    rssAddedAfterFirstBatchMb: firstBatch === undefined ? null : round(workerAfter.rssMb - firstBatch.rssMb),
     memoryByBatch,
+    idleReadings,
   };
 
   const stop = await stopAutomation(options, ids[0]!, runIds[0]!, Math.ceil(options.parkedRuns / 2));
@@ -175,29 +198,49 @@ function toFigures(memory: ProcessMemory): MemoryFigures {
   return { rssMb: round(memory.rssBytes / MB), heapUsedMb: round(memory.heapUsedBytes / MB) };
 }
 
+/** Returns the reading with the median RSS. */
+function medianReading(readings: MemoryFigures[]): MemoryFigures {
+  const sorted = [...readings].sort((a, b) => a.rssMb - b.rssMb);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
 /**
- * Waits until the newest run has parked, then counts the parked runs in the
- * mirror until all are, or the time limit passes. Reading the newest run
- * first keeps the expensive count off the database while the worker is busy.
+ * Waits until the batch's newest run has parked, then reads each run of the
+ * batch by `_id` until all have parked or the time limit passes, and returns
+ * how many have. Reads by `_id` cost the same however many runs are stored,
+ * while a count with any other filter reads every stored run on FerretDB.
  */
-async function waitUntilParked(db: Db, automationIds: string[], runIds: string[], timeLimitMs: number): Promise<number> {
+async function waitUntilParked(db: Db, batchRunIds: string[], timeLimitMs: number): Promise<number> {
   const runs = runsCollection(db);
   const deadline = performance.now() + timeLimitMs;
-  const newest = runIds.at(-1);
+  const isParked = async (runId: string): Promise<boolean> => {
+    const doc = await runs.findOne({ _id: runId }, { projection: { steps: 1 } });
+    // Only the delay step of these automations can be waiting.
+    return doc?.steps.some((step) => step.status === 'waiting') === true;
+  };
+  const newest = batchRunIds.at(-1);
   if (newest === undefined) return 0;
+  await pollUntil(() => isParked(newest), (parked) => parked, {
+    intervalMs: POLL_MS,
+    timeoutMs: Math.max(0, deadline - performance.now()),
+  });
 
-  await pollUntil(
-    () => runs.findOne({ _id: newest }, { projection: { steps: 1 } }),
-    (doc) => doc?.steps.some((step) => step.status === 'waiting') === true,
-    { intervalMs: POLL_MS, timeoutMs: Math.max(0, deadline - performance.now()) },
-  );
-  // Only the delay step of these automations can be waiting.
-  const counted = await pollUntil(
-    () => runs.countDocuments({ automation_id: { $in: automationIds }, 'steps.status': 'waiting' }),
-    (count) => count >= runIds.length,
-    { intervalMs: POLL_MS, timeoutMs: Math.max(0, deadline - performance.now()) },
-  );
-  return counted.value;
+  let pending = batchRunIds;
+  for (;;) {
+    // A run that could not be read in time or failed to be read counts as not parked.
+    const parkedNow = new Set<string>();
+    const checking = pending;
+    await runBounded(
+      { count: checking.length, concurrency: PARKED_CHECK_CONCURRENCY, timeLimitMs: Math.max(1, deadline - performance.now()) },
+      async (i) => {
+        if (await isParked(checking[i]!)) parkedNow.add(checking[i]!);
+      },
+    );
+    pending = checking.filter((runId) => !parkedNow.has(runId));
+    if (pending.length === 0 || performance.now() >= deadline) break;
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+  return batchRunIds.length - pending.length;
 }
 
 async function stopAutomation(options: ParkedAndStopOptions, automationId: string, runIds: string[], targetRuns: number): Promise<StopResult> {

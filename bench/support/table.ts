@@ -86,6 +86,11 @@ function parkedRows(result: ParkedResult): Row[] {
   return [
     [`Parked runs (requested ${result.requested})`, `${result.parked} parked of ${result.started} started in ${result.parkSeconds} s`, ''],
     ['Worker RSS added by the parked runs', `${result.rssAddedMb} MB (${result.workerBefore.rssMb} -> ${result.workerAfter.rssMb})`, `< 100 MB ${check(result.rssAddedMb < 100)}`],
+    [
+      'Worker RSS added after the first batch',
+      result.rssAddedAfterFirstBatchMb === null ? 'n/a' : `${result.rssAddedAfterFirstBatchMb} MB (${result.memoryByBatch[0]?.parked} -> ${result.parked} parked)`,
+      '',
+    ],
     ['Worker heap added by the parked runs', `${result.heapAddedMb} MB`, ''],
   ];
 }
