@@ -126,6 +126,8 @@ export class ContactEmailsRepository {
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const holderId = await this.findContactId(email);
       if (holderId === contactId) return;
+      // Callers may pass a contact read a moment ago that has been deleted since.
+      if (!(await this.contactExists(contactId))) return;
 
       if (holderId === null) {
         if (await this.insert(email, contactId)) return;
@@ -144,6 +146,10 @@ export class ContactEmailsRepository {
     // it pointed elsewhere, because a create took the address over after the
     // contact was deleted. If a newer claim got in first, the put-back fails
     // as a duplicate, and that create repairs the lookup if it loses.
+    // TODO(#5): FerretDB 1.24 runs findOneAndDelete as a read, then a delete
+    // by `_id`, and returns what it read, so a takeover that lands between
+    // them is deleted without being put back. The contact then has no lookup
+    // until a create of its address repairs it. MongoDB has no such window.
     const removed = await this.lookups.findOneAndDelete({ _id: email });
     if (removed !== null && removed.contact_id !== contactId) await this.insert(email, removed.contact_id);
   }

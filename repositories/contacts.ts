@@ -89,11 +89,17 @@ export class ContactsRepository {
 
   /** Finds the contact through its lookup in contact_emails, so both reads are by `_id`. */
   async findByEmail(email: string): Promise<ContactDoc | null> {
-    const contactId = await this.emails.findContactId(normalizeEmail(email));
+    const normalized = normalizeEmail(email);
+    const contactId = await this.emails.findContactId(normalized);
     if (contactId === null) return null;
-    // A lookup of a missing contact is left by a create that has not
-    // inserted its contact yet or by a crash, and means "no contact".
-    return this.findById(contactId);
+    const contact = await this.findById(contactId);
+    if (contact !== null) return contact;
+    // A lookup of a missing contact is usually left by a create that has not
+    // inserted its contact yet, or by a crash. But a create racing a delete
+    // of the same address can also point the lookup at a deleted contact
+    // while another contact has the address, so the email field decides
+    // (a read of every contact on FerretDB, only in this rare state).
+    return this.findByEmailField(normalized);
   }
 
   async findManyByIds(ids: string[]): Promise<ContactDoc[]> {
