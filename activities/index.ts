@@ -38,8 +38,8 @@ export function createActivities(deps: ActivityDependencies): RunActivities {
   return {
     sendEmail: withHeartbeats(createSendEmail(deps)),
     ...contactActivities,
-    async saveRunState({ state, receivesEvents }) {
-      await deps.runs.saveState(state, { receivesEvents: receivesEvents ?? true });
+    async saveRunState({ state, receivesEvents, firstWrite }) {
+      await deps.runs.saveState(state, { receivesEvents: receivesEvents ?? true, firstWrite: firstWrite ?? false });
     },
   };
 }

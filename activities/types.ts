@@ -55,6 +55,11 @@ export interface RunActivities {
   updateContact(input: ContactUpdateInput): Promise<ContactUpdateResult>;
   deleteContact(input: { contactId: string }): Promise<{ deleted: boolean }>;
   addToSegment(input: { contactId: string; segmentId: string }): Promise<{ segment_id: string }>;
-  /** `receivesEvents` is absent in calls from workflow code older than the field, and then counts as true. */
-  saveRunState(input: { state: RunState; receivesEvents?: boolean }): Promise<void>;
+  /**
+   * `receivesEvents` is absent in calls from workflow code older than the
+   * field, and then counts as true. `firstWrite` says that no write of the
+   * run has completed before, so the mirror document most likely does not
+   * exist yet.
+   */
+  saveRunState(input: { state: RunState; receivesEvents?: boolean; firstWrite?: boolean }): Promise<void>;
 }

@@ -72,15 +72,13 @@ export class EmailsRepository {
   }
 
   /**
-   * Marks a reserved email as delivered; only a `sending` email moves to `sent`.
-   * Both operations filter on `_id` alone, because FerretDB 1.24 on SQLite
-   * decodes every stored email for any other filter. The check and the write
-   * are two operations: two attempts that both delivered the email may both
-   * write, and the later one only replaces the SMTP response and the time.
+   * Marks a reserved email as delivered. The update filters on `_id` alone,
+   * because FerretDB 1.24 on SQLite decodes every stored email for any other
+   * filter. An email is either `sending` or `sent`, so no status check is
+   * needed: two attempts that both delivered the email both write, and the
+   * later one only replaces the SMTP response and the time.
    */
   async markSent(id: string, smtpResponse: string, sentAt: number): Promise<void> {
-    const email = await this.collection.findOne({ _id: id }, { projection: { status: 1 } });
-    if (email?.status !== 'sending') return;
     await this.collection.updateOne({ _id: id }, { $set: { status: 'sent', smtp_response: smtpResponse, sent_at: sentAt } });
   }
 

@@ -78,6 +78,12 @@ export interface SaveStateOptions {
    * graph waits for one; only such runs go into `contact_runs`. Default true.
    */
   receivesEvents?: boolean;
+  /**
+   * Whether this is the run's first write, as far as the caller knows. The
+   * write then starts with an insert, which saves the read of the stored
+   * state, and falls back to the read when the run is stored already.
+   */
+  firstWrite?: boolean;
 }
 
 export interface ListRunsOptions {
@@ -247,7 +253,23 @@ export class RunsRepository {
    */
   async saveState(state: RunState, options: SaveStateOptions = {}): Promise<void> {
     const receivesEvents = options.receivesEvents ?? true;
-    await this.writes.run(state.runId, () => this.writeIfNewer(state.runId, toRunFields(state), receivesEvents));
+    const fields = toRunFields(state);
+    await this.writes.run(state.runId, async () => {
+      if (options.firstWrite === true && (await this.insertFirst(state.runId, fields, receivesEvents))) return;
+      await this.writeIfNewer(state.runId, fields, receivesEvents);
+    });
+  }
+
+  /** Inserts the run's first state; returns false when the run is stored already. */
+  private async insertFirst(runId: string, fields: Omit<RunDoc, '_id'>, receivesEvents: boolean): Promise<boolean> {
+    if (receivesEvents && !isFinished(fields.status)) await this.addContactRun(fields.contact_id, runId);
+    try {
+      await this.runs.insertOne({ _id: runId, ...fields });
+      return true;
+    } catch (error) {
+      if (isDuplicateKeyError(error)) return false;
+      throw error;
+    }
   }
 
   private async writeIfNewer(runId: string, fields: Omit<RunDoc, '_id'>, receivesEvents: boolean): Promise<void> {

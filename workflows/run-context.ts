@@ -25,6 +25,8 @@ export class RunContext {
   /** Event ids already consumed, so a re-delivered signal is not counted twice. */
   private readonly seenEventIds = new Set<string>();
   emailSkipped = false;
+  /** Whether a mirror write of this run has completed, so later writes update rather than insert. */
+  private mirrored = false;
   /** Whether the graph has a wait_for_event step, so that events sent for the contact must find this run. */
   readonly receivesEvents: boolean;
 
@@ -111,7 +113,12 @@ export class RunContext {
 
   /** Writes the current state to the MongoDB mirror. */
   async persist(): Promise<void> {
-    await mirrorActivities.saveRunState({ state: structuredCloneState(this.state), receivesEvents: this.receivesEvents });
+    await mirrorActivities.saveRunState({
+      state: structuredCloneState(this.state),
+      receivesEvents: this.receivesEvents,
+      firstWrite: !this.mirrored,
+    });
+    this.mirrored = true;
   }
 
   private touch(): void {

@@ -119,3 +119,28 @@ describe('runs in progress by contact', () => {
     expect(await runs.findRunningIdsByContact(contactId)).toEqual([running.runId]);
   });
 });
+
+describe('first mirror write', () => {
+  it('inserts the run once when retried', async () => {
+    const contactId = uuidv7();
+    const run = runState(contactId, 'running', 2);
+
+    await runs.saveState(run, { firstWrite: true });
+    await runs.saveState(run, { firstWrite: true });
+
+    expect((await runs.findById(run.runId))?.version).toBe(2);
+    expect(await runs.findRunningIdsByContact(contactId)).toEqual([run.runId]);
+  });
+
+  it('keeps a newer stored state', async () => {
+    const contactId = uuidv7();
+    const run = runState(contactId, 'running', 2);
+    await runs.saveState({ ...run, status: 'cancelled', completedAt: Date.now(), version: 6 });
+
+    await runs.saveState(run, { firstWrite: true });
+
+    const stored = await runs.findById(run.runId);
+    expect(stored?.status).toBe('cancelled');
+    expect(stored?.version).toBe(6);
+  });
+});
