@@ -253,28 +253,20 @@ export class RunsRepository {
    */
   async saveState(state: RunState, options: SaveStateOptions = {}): Promise<void> {
     const receivesEvents = options.receivesEvents ?? true;
-    const fields = toRunFields(state);
-    await this.writes.run(state.runId, async () => {
-      if (options.firstWrite === true && (await this.insertFirst(state.runId, fields, receivesEvents))) return;
-      await this.writeIfNewer(state.runId, fields, receivesEvents);
-    });
+    const firstWrite = options.firstWrite ?? false;
+    await this.writes.run(state.runId, () => this.writeIfNewer(state.runId, toRunFields(state), receivesEvents, firstWrite));
   }
 
-  /** Inserts the run's first state; returns false when the run is stored already. */
-  private async insertFirst(runId: string, fields: Omit<RunDoc, '_id'>, receivesEvents: boolean): Promise<boolean> {
-    if (receivesEvents && !isFinished(fields.status)) await this.addContactRun(fields.contact_id, runId);
-    try {
-      await this.runs.insertOne({ _id: runId, ...fields });
-      return true;
-    } catch (error) {
-      if (isDuplicateKeyError(error)) return false;
-      throw error;
-    }
-  }
-
-  private async writeIfNewer(runId: string, fields: Omit<RunDoc, '_id'>, receivesEvents: boolean): Promise<void> {
+  private async writeIfNewer(
+    runId: string,
+    fields: Omit<RunDoc, '_id'>,
+    receivesEvents: boolean,
+    firstWrite: boolean,
+  ): Promise<void> {
     const projection = { status: 1, version: 1 } as const;
-    const stored = await this.runs.findOne({ _id: runId }, { projection });
+    // A first write skips the read: if the run is stored after all, the
+    // insert below fails as a duplicate and the stored state is read then.
+    const stored = firstWrite ? null : await this.runs.findOne({ _id: runId }, { projection });
     // The contact's list of runs in progress changes before the mirror does:
     // if the mirror write then fails, the retry repeats both writes, while the
     // reverse order could leave a run in progress missing from the list for
@@ -292,7 +284,7 @@ export class RunsRepository {
       } catch (error) {
         if (!isDuplicateKeyError(error)) throw error;
       }
-      // Another process inserted the run between the read and the insert.
+      // Another attempt or process stored the run before this insert.
       const inserted = await this.runs.findOne({ _id: runId }, { projection });
       if (inserted !== null && !replacesStored(fields, inserted)) return;
     } else if (!replacesStored(fields, stored)) {
