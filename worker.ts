@@ -39,10 +39,11 @@ export interface AutomationWorkerOptions {
  * bare baseline worker (bench/bare/worker.ts) uses the same ones.
  */
 export const WORKER_TUNING: Partial<WorkerOptions> = {
-  // Runs parked in a delay or a wait stay cached until evicted, and each
-  // cached run held about 0.3 MB of the worker's memory in the benchmark
-  // (3,000 parked runs added 62 MB with 100 cached, 183 MB for 3,500 with
-  // 500 cached). An evicted run replays its short history when it wakes up.
+  // Runs parked in a delay or a wait stay cached until evicted. In the
+  // benchmark, 3,000 parked runs added 62 MB with 100 cached and 3,500 added
+  // 183 MB with 500 cached, so a cached run costs roughly 0.3 MB (an
+  // estimate from those two runs). An evicted run replays its short history
+  // when it wakes up.
   // Raise it with WORKER_MAX_CACHED_WORKFLOWS when many runs are active at
   // once. bench/README.md has the measurements.
   maxCachedWorkflows: 100,

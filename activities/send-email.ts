@@ -149,9 +149,9 @@ async function readSubscription(
 }
 
 /**
- * Returns the id of the step's email: the same for every attempt of the
- * step, so a retry finds the record of an earlier attempt by `_id`, the one
- * lookup that FerretDB 1.24 on SQLite answers from an index. Without the
+ * Returns the id of the step's email, the same for every attempt of the
+ * step. So a retry finds the record of an earlier attempt by `_id`, the one
+ * lookup that FerretDB 1.24 on SQLite serves from an index. Without the
  * step's start time (an activity scheduled by older workflow code) each
  * attempt gets a new id, and the unique idempotency key still finds the
  * earlier record.

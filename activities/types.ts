@@ -57,7 +57,7 @@ export interface RunActivities {
   addToSegment(input: { contactId: string; segmentId: string }): Promise<{ segment_id: string }>;
   /**
    * `receivesEvents` is absent in calls from workflow code older than the
-   * field, and then counts as true. `firstWrite` says that no write of the
+   * field, and then counts as true. `firstWrite` is true when no write of the
    * run has completed before, so the mirror document most likely does not
    * exist yet.
    */

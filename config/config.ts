@@ -78,9 +78,9 @@ function readName(env: Env, name: string, fallback: string, pattern: RegExp, hin
 interface WholeNumberRange {
   min: number;
   max: number;
-  /** What the number counts, for the error message, such as "a whole number of seconds". */
+  /** Description of the number for the error message, such as "a whole number of seconds". */
   describe: string;
-  /** What an empty value or the minimum means, for the error message. */
+  /** Meaning of an empty value or of the minimum, for the error message. */
   note?: string;
 }
 

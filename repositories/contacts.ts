@@ -97,8 +97,8 @@ export class ContactsRepository {
     // A lookup of a missing contact is usually left by a create that has not
     // inserted its contact yet, or by a crash. But a create racing a delete
     // of the same address can also point the lookup at a deleted contact
-    // while another contact has the address, so the email field decides
-    // (a read of every contact on FerretDB, only in this rare state).
+    // while another contact has the address. So the email field decides. On
+    // FerretDB that reads every contact, but only in this rare state.
     return this.findByEmailField(normalized);
   }
 

@@ -13,10 +13,11 @@ export function isDuplicateKeyError(error: unknown): boolean {
 }
 
 /**
- * Whether `error` means the database could not serve the request for now, so
- * the same request may succeed later: no server reachable, a dropped
- * connection, or FerretDB 1.24 on SQLite reporting its database locked
- * (`SQLITE_BUSY`) after a write waited out its busy timeout.
+ * Returns whether `error` means the database could not serve the request for
+ * now, so the same request may succeed later. That is the case when no
+ * server is reachable, when a connection drops, and when FerretDB 1.24 on
+ * SQLite reports its database locked (`SQLITE_BUSY`) after a write waited
+ * out its busy timeout.
  */
 export function isDatabaseUnavailableError(error: unknown): boolean {
   if (error instanceof MongoServerSelectionError || error instanceof MongoNetworkError) return true;

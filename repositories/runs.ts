@@ -53,9 +53,9 @@ export interface RunDoc {
 
 /**
  * The runs in progress of one contact, keyed by the contact id. POST
- * /events/send reads it for every event, so the read is a lookup by `_id`:
- * FerretDB 1.24 on SQLite answers a filter on `contact_id` and `status` by
- * decoding every stored run. saveState keeps it in step with the mirror.
+ * /events/send reads it for every event, so the read is a lookup by `_id`.
+ * For a filter on `contact_id` and `status`, FerretDB 1.24 on SQLite would
+ * decode every stored run. saveState keeps it in step with the mirror.
  */
 interface ContactRunsDoc {
   _id: string;
@@ -79,9 +79,9 @@ export interface SaveStateOptions {
    */
   receivesEvents?: boolean;
   /**
-   * Whether this is the run's first write, as far as the caller knows. The
-   * write then starts with an insert, which saves the read of the stored
-   * state, and falls back to the read when the run is stored already.
+   * Whether the caller has completed no write of the run before. The write
+   * then starts with an insert, which saves the read of the stored state,
+   * and falls back to the read when the run is stored already.
    */
   firstWrite?: boolean;
 }

@@ -85,8 +85,9 @@ async function walkGraph(run: RunContext): Promise<void> {
 const PAUSING_STEPS: ReadonlySet<Step['type']> = new Set(['delay', 'wait_for_event']);
 
 /**
- * Whether the mirror is written between two steps: after the trigger, so that
- * the run is listed from its start, and after a step that paused the run.
+ * Returns whether the mirror is written between two steps. It is written
+ * after the trigger, so that the run is listed from its start, and after a
+ * step that paused the run.
  * A step that pauses the run writes the mirror itself once it waits, so no
  * write comes before it. Between steps that run straight through there is
  * none either, because the API reads the steps of a run in progress from the

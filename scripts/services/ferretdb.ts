@@ -59,8 +59,8 @@ export async function startFerretDb(options: FerretDbOptions): Promise<RunningFe
   });
 
   const idIndex = startIdIndexer(dataDir, options);
-  const stopAll = async (how: 'stop' | 'kill') => {
-    await Promise.all([service[how](), idIndex[how]()]);
+  const stopAll = async (method: 'stop' | 'kill') => {
+    await Promise.all([service[method](), idIndex[method]()]);
   };
 
   const uri = `mongodb://${HOST}:${options.port}/`;

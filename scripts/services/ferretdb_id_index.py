@@ -72,7 +72,7 @@ def main():
                 message = str(error)
                 if failures.get(name) != message:
                     failures[name] = message
-                    print(f"could not index {name}: {message}", file=sys.stderr, flush=True)
+                    print(f"failed to index {name}: {message}; the next poll retries", file=sys.stderr, flush=True)
         time.sleep(POLL_SECONDS)
 
 

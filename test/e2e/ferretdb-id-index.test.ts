@@ -21,7 +21,7 @@ describe.skipIf(usesOwnMongoDb)('FerretDB lookups by _id', () => {
 
   /**
    * `explain` plans with the schema its SQLite connection last loaded, and a
-   * connection reloads it only when it runs a query; so a query runs first.
+   * connection reloads it only when it runs a query. So a query runs first.
    */
   async function planOf(collection: string, id: string): Promise<string> {
     await db.collection(collection).findOne({ _id: id as never });
